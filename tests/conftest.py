@@ -14,3 +14,86 @@ def kit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KIT_HOME", str(home))
     monkeypatch.setenv("KIT_TARGET", "local")
     return home
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory):
+    """One local stack for a test module, under its own KIT_HOME (do not combine with `kit_home`); stopped after."""
+    from helpers.local.stack import ensure_stack, stop_stack
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIT_HOME", str(tmp_path_factory.mktemp("stack-home")))
+        mp.setenv("KIT_TARGET", "local")
+        mp.setenv("KIT_REGION", "us-east-1")
+        info = ensure_stack()
+        try:
+            yield info
+        finally:
+            stop_stack()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_leaked_local_stacks():
+    """After the session, stop any local stack this test process started and forgot (nothing may leak)."""
+    yield
+    from helpers.local.stack import stop_started_stacks
+
+    stop_started_stacks()
+
+
+# --- Model fixtures (issue 3): a random-init model in seconds, a trained one cached across runs. ---
+_MODEL_SOURCES = ("lambda_app/text.py", "lambda_app/model.py", "helpers/corpus.py", "helpers/datasets.py",
+                  "helpers/training.py", "helpers/export.py")
+
+
+@pytest.fixture(scope="session")
+def untrained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-init translator exported with every artifact (vocab, weights, ONNX, model card)."""
+    from helpers.corpus import generate_pairs
+    from helpers.export import export_model
+    from helpers.training import TrainConfig, TrainResult, seed_everything
+    from lambda_app.model import ModelConfig, Seq2Seq
+    from lambda_app.text import Vocab, tokenize
+
+    seed_everything(0)
+    pairs = generate_pairs(500, seed=0)
+    src, tgt = Vocab.build(tokenize(p.fr) for p in pairs), Vocab.build(tokenize(p.en) for p in pairs)
+    model = Seq2Seq(ModelConfig(len(src), len(tgt), emb_dim=16, hidden_dim=32))
+    out = tmp_path_factory.mktemp("untrained-model")
+    export_model(TrainResult(model, src, tgt, TrainConfig(emb_dim=16, hidden_dim=32)), out, metrics={})
+    return out
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir() -> Path:
+    """A short training (about a minute) that translates the seed sentence; cached in .kit/test-cache/."""
+    import hashlib
+    import shutil
+    import tempfile
+
+    from helpers.corpus import generate_pairs
+    from helpers.datasets import split_pairs
+    from helpers.evaluation import score, translator_from_training
+    from helpers.export import export_model
+    from helpers.paths import REPO_ROOT
+    from helpers.training import TrainConfig, train
+
+    cfg = TrainConfig(max_epochs=4, time_budget_s=240)
+    n_pairs = 6000
+    key = hashlib.sha256(repr((cfg, n_pairs)).encode())
+    for rel in _MODEL_SOURCES:
+        key.update((REPO_ROOT / rel).read_bytes())
+    cache = REPO_ROOT / ".kit" / "test-cache" / f"trained-{key.hexdigest()[:12]}"
+    if not (cache / "model_card.json").exists():
+        splits = split_pairs(generate_pairs(n_pairs, seed=0), seed=0)
+        result = train(splits, cfg)
+        scores = score(translator_from_training(result), splits.test)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=cache.parent))
+        tmp.chmod(0o755)
+        export_model(result, tmp, metrics={"bleu": scores.bleu, "exact_match": scores.exact_match})
+        try:
+            tmp.rename(cache)  # atomic: a parallel run either wins or finds the cache complete
+        except OSError:
+            shutil.rmtree(tmp)
+    return cache

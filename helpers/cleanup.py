@@ -1,0 +1,102 @@
+"""Find and delete everything the kit created, by its tags and name prefix (not only from the state file),
+so a half-failed earlier run is cleaned up too; then prove that nothing is left."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .aws import aws_errors, client
+from .config import KitConfig
+from .errors import KitError
+from .state import clear_state
+
+KINDS = ("http_apis", "lambda_functions", "iam_roles", "ecr_repositories", "log_groups")
+
+
+def _is_kits(cfg: KitConfig, name: str, tags: dict[str, str] | None) -> bool:
+    """A resource is the kit's when its tags say so, or (untagged) when its name carries the prefix."""
+    if tags:
+        return tags.get("kit-prefix") == cfg.prefix and tags.get("project") == cfg.tags["project"]
+    return name.startswith(f"{cfg.prefix}-")
+
+
+def find_kit_resources(cfg: KitConfig) -> dict[str, list[str]]:
+    """Names of the kit's resources that exist now, by kind."""
+    found: dict[str, list[str]] = {k: [] for k in KINDS}
+    with aws_errors(cfg):
+        apigw = client("apigatewayv2", cfg)
+        for api in _pages(apigw.get_apis, "Items"):
+            if _is_kits(cfg, api["Name"], api.get("Tags")):
+                found["http_apis"].append(f"{api['Name']} ({api['ApiId']})")
+        lam = client("lambda", cfg)
+        for fn in lam.get_paginator("list_functions").paginate():
+            for f in fn["Functions"]:
+                if f["FunctionName"].startswith(f"{cfg.prefix}-") and _is_kits(
+                        cfg, f["FunctionName"], lam.list_tags(Resource=f["FunctionArn"]).get("Tags")):
+                    found["lambda_functions"].append(f["FunctionName"])
+        iam = client("iam", cfg)
+        for page in iam.get_paginator("list_roles").paginate():
+            for r in page["Roles"]:
+                if r["RoleName"].startswith(f"{cfg.prefix}-"):
+                    tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=r["RoleName"])["Tags"]}
+                    if _is_kits(cfg, r["RoleName"], tags):
+                        found["iam_roles"].append(r["RoleName"])
+        ecr = client("ecr", cfg)
+        for page in ecr.get_paginator("describe_repositories").paginate():
+            for repo in page["repositories"]:
+                if repo["repositoryName"].startswith(f"{cfg.prefix}-"):
+                    tags = {t["Key"]: t["Value"] for t in
+                            ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]}
+                    if _is_kits(cfg, repo["repositoryName"], tags):
+                        found["ecr_repositories"].append(repo["repositoryName"])
+        logs = client("logs", cfg)
+        for page in logs.get_paginator("describe_log_groups").paginate(
+                logGroupNamePrefix=f"/aws/lambda/{cfg.prefix}-"):
+            found["log_groups"].extend(g["logGroupName"] for g in page["logGroups"])
+    return found
+
+
+def _pages(call: Callable[..., dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Follow NextToken for API Gateway v2 calls (they have no boto3 paginator)."""
+    items, token = [], None
+    while True:
+        page = call(**({"NextToken": token} if token else {}))
+        items.extend(page.get(key, []))
+        token = page.get("NextToken")
+        if not token:
+            return items
+
+
+def delete_kit_resources(cfg: KitConfig, confirm: bool = False) -> dict[str, list[str]]:
+    """Delete every kit resource (APIs first, roles last); on `aws` only with confirm=True. Returns what was deleted."""
+    if cfg.target == "aws" and not confirm:
+        raise KitError("Deleting on the real AWS account needs confirmation: set CONFIRM_DELETE = True "
+                       "in the first cell, then re-run.")
+    found = find_kit_resources(cfg)
+    with aws_errors(cfg):
+        apigw, lam, iam = client("apigatewayv2", cfg), client("lambda", cfg), client("iam", cfg)
+        ecr, logs = client("ecr", cfg), client("logs", cfg)
+        for api in found["http_apis"]:
+            apigw.delete_api(ApiId=api.rsplit("(", 1)[1].rstrip(")"))
+        for name in found["lambda_functions"]:
+            lam.delete_function(FunctionName=name)  # its resource policy (invoke permission) goes with it
+        for role in found["iam_roles"]:
+            for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=role, PolicyArn=p["PolicyArn"])
+            for p in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+                iam.delete_role_policy(RoleName=role, PolicyName=p)
+            iam.delete_role(RoleName=role)
+        for repo in found["ecr_repositories"]:
+            ecr.delete_repository(repositoryName=repo, force=True)  # force: its images go too
+        for group in found["log_groups"]:
+            logs.delete_log_group(logGroupName=group)
+    return found
+
+
+def forget_local_state(cfg: KitConfig) -> None:
+    """Remove the kit's local state; on `local` also stop the emulators (nothing keeps running)."""
+    clear_state()
+    if cfg.target == "local":
+        from .local.stack import stop_stack
+
+        stop_stack()

@@ -1,0 +1,123 @@
+"""Run a function's real image in the container engine, with AWS's Runtime Interface Emulator mounted (as SAM does)."""
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import docker
+import psutil
+from docker.models.containers import Container
+from docker.types import Ulimit
+
+from ..engine import require_engine
+from ..errors import KitError
+from .runtime import rie_binary
+
+if TYPE_CHECKING:
+    from .images import ImageRecord
+
+RIE_IN_CONTAINER = "/var/rapid/aws-lambda-rie"
+LABEL = "ltk.launcher"
+# Explicit limits: podman's default crun/runc setup here refuses to raise them (see .ci/container-services).
+ULIMITS = [Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="nproc", soft=1024, hard=1024)]
+READY_TIMEOUT_S = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class ContainerInstance:
+    """One running function container (interface `Instance` of helpers.local.runtime)."""
+
+    endpoint: str
+    container: Container
+    _log_offset: int = field(default=0, repr=False)
+
+    def alive(self) -> bool:
+        """True while the container runs."""
+        try:
+            self.container.reload()
+        except docker.errors.NotFound:
+            return False
+        return self.container.status == "running"
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the container's processes (host view; 0 when the engine runs in a VM)."""
+        try:
+            self.container.reload()
+            root = psutil.Process(int(self.container.attrs["State"]["Pid"]))
+            return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+        except (docker.errors.NotFound, psutil.Error, KeyError, ValueError):
+            return 0
+
+    def read_logs(self) -> str:
+        """The container's output (stdout + stderr) since the last call."""
+        try:
+            data = self.container.logs(stdout=True, stderr=True)
+        except docker.errors.NotFound:
+            return ""
+        new, self._log_offset = data[self._log_offset:], len(data)
+        return new.decode("utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """Remove the container (forcefully, like `podman rm -f`); safe to call twice."""
+        try:
+            self.container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+
+
+def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> ContainerInstance:
+    """Start rec.container_image on the host network with the emulator answering on 127.0.0.1:`port`."""
+    if not rec.container_image:
+        raise KitError(f"Image {rec.uri} has no local container image: rebuild and push it with a container engine.")
+    client = require_engine()
+    try:
+        image = client.images.get(rec.container_image)
+    except docker.errors.ImageNotFound:
+        raise KitError(f"Image {rec.container_image} is not in the container engine: rebuild it (02_deploy).") from None
+    name = f"ltk-fn-{port}"
+    try:  # a leftover from a crashed run on the same port: replace it
+        client.containers.get(name).remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    entrypoint = [
+        RIE_IN_CONTAINER, "--log-level", "error",
+        "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+        # The host network is shared, so the runtime API needs its own free port too.
+        "--runtime-api-address", f"127.0.0.1:{_free_port()}",
+        *(image.attrs["Config"].get("Entrypoint") or []),
+    ]
+    container = client.containers.run(
+        rec.container_image,
+        command=[rec.handler],
+        entrypoint=entrypoint,
+        environment=env,
+        name=name,
+        network_mode="host",
+        volumes={str(rie_binary(rec.architecture)): {"bind": RIE_IN_CONTAINER, "mode": "ro"}},
+        ulimits=ULIMITS,
+        labels={LABEL: "container"},
+        detach=True,
+    )
+    instance = ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not _listening(port):
+        if not instance.alive() or time.monotonic() > deadline:
+            logs = instance.read_logs()[-2000:]
+            instance.stop()
+            raise KitError(f"The function container did not start (its output: {logs!r}); fix the image and retry.")
+        time.sleep(0.1)
+    return instance

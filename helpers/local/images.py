@@ -1,0 +1,90 @@
+"""The local image store: what the local Lambda runtime should run for an image URI pushed to the emulated ECR.
+
+moto's ECR keeps manifests but drops layer bytes, so 02_build_image registers here, after each push,
+where the image's contents live on this machine (a staged task root and/or an image in a local engine).
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..paths import kit_home
+
+
+@dataclass
+class ImageRecord:
+    """One pushed image: its registry URI and digest, and where its contents are on this machine."""
+
+    uri: str  # repo-uri:tag as pushed to the (emulated) ECR
+    digest: str  # "sha256:..."
+    handler: str = "lambda_app.app.handler"  # the image CMD
+    task_root: str | None = None  # staged LAMBDA_TASK_ROOT on the host (host runner)
+    container_image: str | None = None  # image ref in the local engine (container runner)
+    architecture: str = "x86_64"
+
+    @property
+    def repository(self) -> str:
+        """The repository URI without tag or digest."""
+        return _split(self.uri)[0]
+
+
+def _split(image_uri: str) -> tuple[str, str | None, str | None]:
+    """Split `repo[:tag][@sha256:...]` into (repo, tag, digest); a registry port is not a tag."""
+    digest = None
+    if "@" in image_uri:
+        image_uri, digest = image_uri.split("@", 1)
+    repo, tag = image_uri, None
+    last = image_uri.rsplit("/", 1)[-1]
+    if ":" in last:
+        repo, tag = image_uri.rsplit(":", 1)
+    return repo, tag, digest
+
+
+def _path() -> Path:
+    d = kit_home() / "local"
+    d.mkdir(parents=True, exist_ok=True)
+    return d / "images.json"
+
+
+@contextmanager
+def _locked() -> Iterator[Path]:
+    path = _path()
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield path
+
+
+def _load(path: Path) -> list[dict]:
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def register_image(rec: ImageRecord) -> None:
+    """Record a pushed image; a re-push of the same tag replaces the tag's previous record."""
+    if not rec.digest.startswith("sha256:"):
+        raise ValueError(f"digest must look like 'sha256:...', got {rec.digest!r}")
+    with _locked() as path:
+        records = [r for r in _load(path) if r["uri"] != rec.uri]
+        records.append(asdict(rec))
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(records, indent=2))
+        tmp.replace(path)
+
+
+def find_image(image_uri: str) -> ImageRecord | None:
+    """The record for `repo-uri:tag` or `repo-uri@sha256:...` (newest registration wins), else None."""
+    repo, tag, digest = _split(image_uri)
+    with _locked() as path:
+        records = [ImageRecord(**r) for r in _load(path)]
+    for rec in reversed(records):
+        rec_repo, rec_tag, _ = _split(rec.uri)
+        if rec_repo != repo:
+            continue
+        if digest is not None and rec.digest == digest:
+            return rec
+        if digest is None and rec_tag == (tag or "latest"):
+            return rec
+    return None

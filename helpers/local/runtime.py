@@ -1,0 +1,171 @@
+"""Function instances for the local Lambda runtime: AWS's Runtime Interface Emulator (RIE) running a handler.
+
+An instance is one warm "sandbox". The host launcher runs the RIE binary shipped in the aws-sam-cli wheel
+with `python -m awslambdaric HANDLER` from a staged task root; the container launcher (container.py) runs
+the built image with the same binary mounted, as SAM does. Both answer
+POST {endpoint}/2015-03-31/functions/function/invocations.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+import psutil
+
+from ..errors import KitError
+from .images import ImageRecord
+
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+
+
+class Instance(Protocol):
+    """A running function sandbox reachable through the RIE invoke endpoint."""
+
+    endpoint: str  # base URL of the RIE, e.g. http://127.0.0.1:PORT
+
+    def rss_bytes(self) -> int:
+        """Current resident memory of the function's processes (0 if unknown)."""
+
+    def read_logs(self) -> str:
+        """Function output (stdout + stderr, RIE lines included) since the last call."""
+
+    def alive(self) -> bool:
+        """True while the sandbox runs."""
+
+    def stop(self) -> None:
+        """Stop the sandbox and everything it started."""
+
+
+def rie_binary(arch: str = "x86_64") -> Path:
+    """The Runtime Interface Emulator binary for `arch` ("x86_64" or "arm64") from the aws-sam-cli wheel."""
+    try:
+        import samcli
+    except ImportError:
+        raise KitError("The aws-sam-cli package is missing: run `bash kit setup` to install the kit's dependencies.") from None
+    path = Path(samcli.__file__).parent / "local" / "rapid" / f"aws-lambda-rie-{arch}"
+    if not path.is_file():
+        raise KitError(f"AWS's Runtime Interface Emulator is missing at {path}: reinstall aws-sam-cli "
+                       "(`.venv/bin/pip install --force-reinstall aws-sam-cli`).")
+    if not os.access(path, os.X_OK):
+        path.chmod(path.stat().st_mode | 0o755)
+    return path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float, alive=lambda: True) -> bool:
+    """Poll until something accepts connections on 127.0.0.1:port; False on timeout or if `alive()` turns False."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+class HostInstance:
+    """The RIE and the function's Python runtime as processes on this machine (own process group)."""
+
+    def __init__(self, proc: subprocess.Popen, port: int) -> None:
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self._proc = proc
+        self._ps = psutil.Process(proc.pid)
+        self._buf: list[str] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
+
+    def _pump(self) -> None:
+        assert self._proc.stdout is not None
+        for line in iter(self._proc.stdout.readline, b""):
+            with self._lock:
+                self._buf.append(line.decode("utf-8", "replace"))
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the function runtime (the RIE's child processes), like Lambda's Max Memory Used."""
+        try:
+            return sum(c.memory_info().rss for c in self._ps.children(recursive=True))
+        except psutil.Error:
+            return 0
+
+    def read_logs(self) -> str:
+        with self._lock:
+            out, self._buf = "".join(self._buf), []
+        return out
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGTERM)
+                self._proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+            except ProcessLookupError:
+                pass
+        try:  # the runtime may outlive a killed RIE for a moment: leave nothing behind
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._reader.join(timeout=2)
+        if self._proc.stdout:
+            self._proc.stdout.close()
+
+
+def launch_host(rec: ImageRecord, env: dict[str, str], port: int) -> HostInstance:
+    """Run `rec`'s handler from its staged task root under the RIE on 127.0.0.1:port, with exactly `env`."""
+    if not rec.task_root or not Path(rec.task_root).is_dir():
+        raise KitError(f"Image {rec.uri} has no staged task root on this machine ({rec.task_root}): "
+                       "rebuild and push it with 02_build_image.")
+    task_root = str(Path(rec.task_root).resolve())
+    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), **env, "LAMBDA_TASK_ROOT": task_root, "PYTHONPATH": task_root, "PYTHONUNBUFFERED": "1",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    cmd = [str(rie_binary(host_arch())),  # on the host, the emulator and Python run natively
+           "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+           "--runtime-api-address", f"127.0.0.1:{free_port()}",
+           sys.executable, "-m", "awslambdaric", rec.handler]
+    proc = subprocess.Popen(cmd, cwd=task_root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    inst = HostInstance(proc, port)
+    if not wait_for_port(port, timeout=10, alive=inst.alive):
+        logs = inst.read_logs()
+        inst.stop()
+        raise KitError(f"The Runtime Interface Emulator did not start on port {port}: {logs.strip()[-300:]}")
+    return inst
+
+
+def host_arch() -> str:
+    """This machine's architecture in Lambda's words: "arm64" or "x86_64"."""
+    import platform
+
+    return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
+
+
+def launch_instance(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
+    """Run the built image in the local container engine when there is one, else the staged task root on the host."""
+    if rec.container_image:
+        try:
+            from ..engine import docker_client
+            from .container import launch_container
+        except ImportError:
+            docker_client = None  # type: ignore[assignment]
+        if docker_client is not None and docker_client() is not None:
+            return launch_container(rec, env, port)
+    return launch_host(rec, env, port)

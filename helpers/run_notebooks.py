@@ -1,0 +1,59 @@
+"""The kit's main job: run the four notebooks in order (`bash kit run`), as a learner would.
+
+Executed copies go to `.kit/runs/`, so the committed notebooks (and their outputs) stay as they are.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from .paths import REPO_ROOT, kit_home
+from .state import load_state
+
+NOTEBOOKS = ["01_train", "02_build_image", "03_deploy_lambda", "04_cleanup"]
+
+
+def run_notebook(name: str, out_dir: Path, timeout_s: int = 1800) -> float:
+    """Execute one notebook in a fresh kernel (cwd = notebooks/) and save the executed copy; returns seconds."""
+    src = REPO_ROOT / "notebooks" / f"{name}.ipynb"
+    nb = nbformat.read(src, as_version=4)
+    start = time.perf_counter()
+    client = NotebookClient(nb, timeout=timeout_s, kernel_name="python3",
+                            resources={"metadata": {"path": str(src.parent)}})
+    try:
+        client.execute()
+    finally:
+        nbformat.write(nb, out_dir / f"{name}.ipynb")
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    """Run all notebooks; print where each executed copy is and the translation the API returned."""
+    out_dir = kit_home() / "runs"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    demo = None
+    for name in NOTEBOOKS:
+        print(f"[kit] running notebooks/{name}.ipynb ...", flush=True)
+        try:
+            seconds = run_notebook(name, out_dir)
+        except CellExecutionError as exc:
+            print(f"[kit] {name} failed; the executed copy is {out_dir / (name + '.ipynb')}.\n{exc}",
+                  file=sys.stderr)
+            return 1
+        print(f"[kit] {name} done in {seconds:.0f} s -> {out_dir / (name + '.ipynb')}", flush=True)
+        if name == "03_deploy_lambda":
+            demo = load_state().get("demo")
+    if demo:
+        print(f"[kit] POST {demo['url']} {demo['request']}")
+        print(f"[kit] the deployed API answered: {demo['response']}")
+    print("[kit] all four notebooks ran; 04_cleanup removed every resource the kit created.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

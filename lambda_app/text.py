@@ -1,0 +1,85 @@
+"""Tokenizer and vocabulary shared by training and serving: pure Python, JSON only (no pickle)."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+SPECIALS = (PAD, UNK, BOS, EOS)
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = range(4)
+
+# A word ending in an apostrophe ("l'", "n'", "don'"), a word, or any single other symbol.
+_TOKEN = re.compile(r"[^\W\d_]+'|\w+|[^\w\s]")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", ")", "%"}
+_NO_SPACE_AFTER = {"(", "-"}
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case, normalise apostrophes and split into words, elided words ("l'") and punctuation."""
+    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).lower()
+    return _TOKEN.findall(text)
+
+
+def detokenize(tokens: Iterable[str]) -> str:
+    """Join tokens into an English sentence: punctuation attached, "i" and the first letter capitalised."""
+    out = ""
+    for tok in tokens:
+        if tok in SPECIALS:
+            continue
+        if tok == "i":
+            tok = "I"
+        glue = (not out or tok in _NO_SPACE_BEFORE or out.endswith("'") or out[-1] in _NO_SPACE_AFTER
+                or tok.startswith("'"))
+        out += tok if glue else " " + tok
+    return out[:1].upper() + out[1:]
+
+
+class Vocab:
+    """Token <-> id mapping; specials first (<pad>=0, <unk>=1, <bos>=2, <eos>=3); unknown words -> <unk>."""
+
+    def __init__(self, tokens: Iterable[str]):
+        rest = [t for t in tokens if t not in SPECIALS]
+        self.itos: list[str] = list(SPECIALS) + rest
+        self.stoi: dict[str, int] = {t: i for i, t in enumerate(self.itos)}
+        if len(self.stoi) != len(self.itos):
+            raise ValueError("Vocab tokens must be unique.")
+
+    @classmethod
+    def build(cls, sentences: Iterable[list[str]], min_freq: int = 1) -> "Vocab":
+        """A vocab of every token seen at least `min_freq` times, most frequent first (ties: alphabetical)."""
+        counts = Counter(tok for sent in sentences for tok in sent)
+        kept = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))
+        return cls(kept)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def encode(self, tokens: list[str]) -> list[int]:
+        """Token ids; words not in the vocab become <unk>."""
+        return [self.stoi.get(t, UNK_ID) for t in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        """Tokens for `ids`, stopping at <eos> and skipping <pad>/<bos>."""
+        out = []
+        for i in ids:
+            if i == EOS_ID:
+                break
+            if i not in (PAD_ID, BOS_ID):
+                out.append(self.itos[i] if 0 <= i < len(self.itos) else UNK)
+        return out
+
+
+def save_vocabs(path: Path, src: Vocab, tgt: Vocab) -> None:
+    """Write both vocabularies as `{"src": [...], "tgt": [...]}`."""
+    Path(path).write_text(json.dumps({"src": src.itos, "tgt": tgt.itos}, ensure_ascii=False))
+
+
+def load_vocabs(path: Path) -> tuple[Vocab, Vocab]:
+    """Read the (source, target) vocabularies written by `save_vocabs`."""
+    data = json.loads(Path(path).read_text())
+    return Vocab(data["src"]), Vocab(data["tgt"])

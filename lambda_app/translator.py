@@ -1,0 +1,123 @@
+"""Load a trained model directory and translate French to English with one greedy decoding loop.
+
+The loop runs on a backend with two operations - `encode` (once per batch) and `step` (one token) -
+so PyTorch (`runtime="torch"`) and ONNX Runtime (`runtime="slim"`, no torch import) share it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .text import BOS_ID, EOS_ID, PAD_ID, Vocab, detokenize, load_vocabs, tokenize
+
+RUNTIMES = ("torch", "slim")
+BATCH_SIZE = 64
+
+
+class Backend(Protocol):
+    """What the greedy loop needs from a runtime; states are opaque, ids and outputs are numpy."""
+
+    def encode(self, src: np.ndarray) -> tuple[Any, Any]:
+        """Source ids [B, S] -> (encoder context, initial decoder state)."""
+
+    def step(self, prev: np.ndarray, state: Any, context: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+        """Previous tokens [B] -> (logits [B, V], attention [B, S], next state)."""
+
+
+def greedy_decode(backend: Backend, src: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy decoding of a batch: (token ids [B, T], attention [B, T, S]); finished rows emit <pad>."""
+    context, state = backend.encode(src)
+    prev = np.full(src.shape[0], BOS_ID, dtype=np.int64)
+    done = np.zeros(src.shape[0], dtype=bool)
+    ids, attns = [], []
+    for _ in range(max_len):
+        logits, attn, state = backend.step(prev, state, context)
+        prev = np.where(done, PAD_ID, logits.argmax(-1)).astype(np.int64)
+        ids.append(prev)
+        attns.append(attn)
+        done |= prev == EOS_ID
+        if done.all():
+            break
+    return np.stack(ids, 1), np.stack(attns, 1)
+
+
+def encode_sources(vocab: Vocab, token_lists: list[list[str]], max_len: int) -> np.ndarray:
+    """Right-padded [B, S] source ids: tokens (unknown -> <unk>, at most max_len - 1) then <eos>."""
+    rows = [vocab.encode(toks[: max_len - 1]) + [EOS_ID] for toks in token_lists]
+    out = np.full((len(rows), max(len(r) for r in rows)), PAD_ID, dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A translation with its attention weights [target tokens (+<eos>), source tokens (+<eos>)]."""
+
+    source: list[str]
+    target: list[str]
+    weights: np.ndarray
+
+
+class Translator:
+    """French -> English translation: `translate_batch` for serving, `translate_with_attention` to explain."""
+
+    def __init__(self, backend: Backend, src_vocab: Vocab, tgt_vocab: Vocab, max_len: int, info: dict):
+        self.backend, self.src_vocab, self.tgt_vocab = backend, src_vocab, tgt_vocab
+        self.max_len = max_len
+        self.info = info
+
+    def _decode(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        return greedy_decode(self.backend, encode_sources(self.src_vocab, token_lists, self.max_len), self.max_len)
+
+    def translate_batch(self, sentences: list[str]) -> list[str]:
+        """Translate French sentences (empty ones give ""); the result does not depend on batch mates."""
+        if not all(isinstance(s, str) for s in sentences):
+            raise TypeError("translate_batch expects a list of strings.")
+        tokens = [tokenize(s) for s in sentences]
+        todo = [i for i, t in enumerate(tokens) if t]
+        out = [""] * len(sentences)
+        for start in range(0, len(todo), BATCH_SIZE):
+            chunk = todo[start: start + BATCH_SIZE]
+            ids, _ = self._decode([tokens[i] for i in chunk])
+            for i, row in zip(chunk, ids):
+                out[i] = detokenize(self.tgt_vocab.decode(row.tolist()))
+        return out
+
+    def translate_with_attention(self, sentence: str) -> Alignment:
+        """One sentence's translation tokens and the attention each output token paid to the source."""
+        toks = tokenize(sentence)[: self.max_len - 1]
+        if not toks:
+            return Alignment([], [], np.zeros((0, 0), dtype=np.float32))
+        ids, attn = self._decode([toks])
+        target = self.tgt_vocab.decode(ids[0].tolist())
+        n_out = min(len(target) + 1, ids.shape[1])  # keep the <eos> row when it was produced
+        source = [t if t in self.src_vocab.stoi else "<unk>" for t in toks] + ["<eos>"]
+        labels = target + (["<eos>"] if n_out > len(target) else [])
+        return Alignment(source, labels, attn[0, :n_out])
+
+
+def load_translator(model_dir: str | Path, runtime: str = "slim") -> Translator:
+    """Load `model_dir` (vocab.json, model_card.json and weights.pt or the ONNX files) for `runtime`."""
+    model_dir = Path(model_dir)
+    if runtime not in RUNTIMES:
+        raise ValueError(f"Unknown runtime {runtime!r}: use 'torch' or 'slim'.")
+    card_path = model_dir / "model_card.json"
+    if not card_path.exists():
+        raise FileNotFoundError(f"No model in {model_dir}: run notebooks/01_train.ipynb to export one.")
+    card = json.loads(card_path.read_text())
+    src_vocab, tgt_vocab = load_vocabs(model_dir / "vocab.json")
+    if runtime == "torch":
+        from .runtime_torch import TorchBackend
+
+        backend: Backend = TorchBackend.load(model_dir, card["config"]["model"])
+    else:
+        from .runtime_slim import OnnxBackend
+
+        backend = OnnxBackend(model_dir)
+    info = {"name": card["name"], "version": card["version"], "runtime": runtime}
+    return Translator(backend, src_vocab, tgt_vocab, int(card["config"]["max_len"]), info)

@@ -1,0 +1,269 @@
+"""The real container path: engine, offline Lambda base, the Dockerfile's images, the launcher, registry + ECR.
+
+Needs a Docker-compatible engine (`eval "$(.ci/container-services start)"` starts podman and a registry);
+every test marked `container` is skipped with that instruction when none answers.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import docker
+import pytest
+import requests
+
+from helpers.engine import docker_client, engine_name, local_registry, registry_manifest, require_engine
+from helpers.errors import KitError
+from helpers.local.container import LABEL, launch_container
+from helpers.local.images import ImageRecord
+from helpers.local.runtime import INVOKE_PATH
+from helpers.offline_base import AWS_BASE, OFFLINE_BASE, resolve_base_image, stage_runtime_client
+from helpers.paths import REPO_ROOT
+
+SEED = "Les deux chiens marchent dans le parc."
+# Wheelhouses and staged contexts are large (torch): cached across runs, apart from the user's .kit/.
+BUILD_CACHE = REPO_ROOT / ".kit" / "test-cache" / "container"
+TINY_HANDLER = '''import os
+
+def handler(event, context):
+    print("tiny got", event)
+    return {"echo": event, "task_root": os.environ["LAMBDA_TASK_ROOT"], "cwd": os.getcwd()}
+'''
+TINY_DOCKERFILE = """ARG BASE_IMAGE=public.ecr.aws/lambda/python:3.11
+FROM ${BASE_IMAGE}
+COPY lambda_app/ ${LAMBDA_TASK_ROOT}/lambda_app/
+CMD ["lambda_app.app.handler"]
+"""
+LIST_TASK_ROOT = (
+    "import hashlib, json, os\n"
+    "out = {}\n"
+    "for d, dirs, files in os.walk('/var/task'):\n"
+    "    dirs[:] = [x for x in dirs if x != '__pycache__']\n"
+    "    for f in files:\n"
+    "        p = os.path.join(d, f)\n"
+    "        if not os.path.islink(p):\n"
+    "            out[os.path.relpath(p, '/var/task')] = os.path.getsize(p)\n"
+    "print(json.dumps(out))\n"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(client: docker.DockerClient, image: str, *argv: str) -> str:
+    """Run a command in a throwaway container of `image` (entrypoint bypassed) and return its output."""
+    out = client.containers.run(image, list(argv[1:]), entrypoint=[argv[0]], remove=True, network_mode="host",
+                                labels={LABEL: "test"})
+    return out.decode()
+
+
+def _invoke(endpoint: str, event: dict[str, Any]) -> dict[str, Any]:
+    resp = requests.post(endpoint + INVOKE_PATH, json=event, timeout=120)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def _leftovers(client: docker.DockerClient) -> list[str]:
+    return [c.name for c in client.containers.list(all=True, filters={"label": LABEL})]
+
+
+@pytest.fixture(scope="session")
+def engine() -> docker.DockerClient:
+    client = docker_client()
+    if client is None:
+        pytest.skip('no container engine answers: run `eval "$(.ci/container-services start)"` (podman + registry)')
+    return client
+
+
+@pytest.fixture(scope="session")
+def base_image(engine: docker.DockerClient) -> str:
+    return resolve_base_image(engine)  # the first run builds the offline base (about 1.5 minutes)
+
+
+@pytest.fixture(scope="session")
+def tiny_image(engine: docker.DockerClient, base_image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    ctx = tmp_path_factory.mktemp("tiny")
+    (ctx / "lambda_app").mkdir()
+    (ctx / "lambda_app" / "__init__.py").write_text("")
+    (ctx / "lambda_app" / "app.py").write_text(TINY_HANDLER)
+    (ctx / "Dockerfile").write_text(TINY_DOCKERFILE)
+    ref = "localhost/ltk-test-tiny:latest"
+    engine.images.build(path=str(ctx), tag=ref, buildargs={"BASE_IMAGE": base_image}, rm=True)
+    yield ref
+    engine.images.remove(ref, force=True)
+
+
+@pytest.fixture(scope="session")
+def moto_ecr() -> Iterator[Any]:
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    yield boto3.client("ecr", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=["slim", "torch"])
+def built(request: pytest.FixtureRequest, engine: docker.DockerClient, base_image: str) -> Any:
+    """The real lambda_app/Dockerfile built by helpers.image for one runtime, with the trained test model."""
+    from helpers.image import build_with_engine, stage_task_root
+
+    model = request.getfixturevalue("trained_model_dir")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIT_HOME", str(BUILD_CACHE))
+        image = build_with_engine(engine, request.param, model=model)
+        staged = stage_task_root(request.param, model=model)
+    return request.param, image, staged, model
+
+
+# ---------------------------------------------------------------- no engine needed
+
+
+def test_no_engine_means_none_and_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/nothing.sock")
+    assert docker_client() is None
+    with pytest.raises(KitError, match="container-services start"):
+        require_engine()
+
+
+def test_runtime_client_is_staged_with_its_requirements(tmp_path: Path) -> None:
+    names = stage_runtime_client(tmp_path)
+    assert names[0] == "awslambdaric" and "simplejson" in names
+    assert (tmp_path / "awslambdaric" / "__main__.py").is_file()
+    assert not list(tmp_path.rglob("__pycache__"))
+
+
+def test_registry_manifest_says_what_to_do_when_no_registry() -> None:
+    with pytest.raises(KitError, match="container-services start"):
+        registry_manifest(f"127.0.0.1:{_free_port()}/ltk-translator:x")
+
+
+# ---------------------------------------------------------------- engine, base, launcher
+
+
+@pytest.mark.container
+def test_engine_is_named(engine: docker.DockerClient) -> None:
+    assert engine_name(engine) in ("podman", "docker")
+
+
+@pytest.mark.container
+def test_base_follows_the_lambda_base_contract(engine: docker.DockerClient, base_image: str) -> None:
+    assert base_image in (AWS_BASE, OFFLINE_BASE)
+    config = engine.images.get(base_image).attrs["Config"]
+    assert "LAMBDA_TASK_ROOT=/var/task" in config["Env"]
+    assert config["WorkingDir"] == "/var/task"
+    assert config["Entrypoint"] == ["/lambda-entrypoint.sh"]
+    out = _run(engine, base_image, "python3", "-c", "import awslambdaric, sys; print(sys.version_info[:2])")
+    assert out.strip() == "(3, 11)"
+    assert "pip" in _run(engine, base_image, "python3", "-m", "pip", "--version")
+    assert resolve_base_image(engine) == base_image  # cached: not rebuilt
+
+
+@pytest.mark.container
+def test_launcher_invokes_logs_and_stops(engine: docker.DockerClient, tiny_image: str) -> None:
+    rec = ImageRecord(uri="x/tiny:latest", digest="sha256:0", container_image=tiny_image)
+    inst = launch_container(rec, {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}, _free_port())
+    try:
+        assert inst.alive()
+        result = _invoke(inst.endpoint, {"sentence": SEED})
+        assert result == {"echo": {"sentence": SEED}, "task_root": "/var/task", "cwd": "/var/task"}
+        logs = inst.read_logs()
+        assert f"tiny got {{'sentence': '{SEED}'}}" in logs and "REPORT RequestId" in logs
+        assert inst.read_logs() == ""  # only what is new
+        assert inst.rss_bytes() > 5_000_000  # RIE + python are running
+        assert _invoke(inst.endpoint, {"n": 2})["echo"] == {"n": 2}  # warm: the same sandbox answers again
+    finally:
+        inst.stop()
+    assert not inst.alive()
+    inst.stop()  # idempotent
+    assert _leftovers(engine) == []
+
+
+@pytest.mark.container
+def test_launcher_refuses_images_it_cannot_run(engine: docker.DockerClient) -> None:
+    with pytest.raises(KitError, match="no local container image"):
+        launch_container(ImageRecord(uri="x/y:1", digest="sha256:0"), {}, _free_port())
+    with pytest.raises(KitError, match="not in the container engine"):
+        launch_container(ImageRecord(uri="x/y:1", digest="sha256:0", container_image="localhost/ltk-nope:1"),
+                         {}, _free_port())
+
+
+@pytest.mark.container
+def test_push_lands_in_registry_and_its_digest_in_ecr(engine: docker.DockerClient, tiny_image: str,
+                                                      moto_ecr: Any) -> None:
+    registry = local_registry()
+    if registry is None:
+        pytest.skip("no local registry: run `eval \"$(.ci/container-services start)\"` to set KIT_REGISTRY")
+    target = f"{registry}/ltk-test-tiny"
+    engine.images.get(tiny_image).tag(target, "t1")
+    statuses = [c for c in engine.api.push(target, tag="t1", stream=True, decode=True)]
+    assert not [c for c in statuses if "error" in c], statuses
+    manifest, media_type, digest = registry_manifest(f"{target}:t1")
+    assert f"sha256:{hashlib.sha256(manifest.encode()).hexdigest()}" == digest
+    assert any(digest in c.get("status", "") for c in statuses)  # the engine reports the same digest
+    assert media_type == "application/vnd.docker.distribution.manifest.v2+json"  # Lambda rejects indexes
+    assert len(json.loads(manifest)["layers"]) >= 2
+    moto_ecr.create_repository(repositoryName="ltk-test-tiny")
+    moto_ecr.put_image(repositoryName="ltk-test-tiny", imageManifest=manifest, imageManifestMediaType=media_type,
+                       imageTag="t1", imageDigest=digest)
+    listed = moto_ecr.describe_images(repositoryName="ltk-test-tiny")["imageDetails"]
+    assert [(d["imageDigest"], d["imageTags"]) for d in listed] == [(digest, ["t1"])]
+    engine.images.remove(f"{target}:t1")
+
+
+# ---------------------------------------------------------------- the real image, both runtimes
+
+
+@pytest.mark.container
+def test_dockerfile_builds_the_runtime(engine: docker.DockerClient, built: Any) -> None:
+    runtime, image, _, _ = built
+    config = engine.images.get(image.image_ref).attrs["Config"]
+    assert config["Cmd"] == ["lambda_app.app.handler"]
+    assert f"MODEL_RUNTIME={runtime}" in config["Env"]
+    probe = "import importlib.util as u; print(bool(u.find_spec('torch')), bool(u.find_spec('onnxruntime')))"
+    assert _run(engine, image.image_ref, "python3", "-c", probe).split() == (
+        ["True", "False"] if runtime == "torch" else ["False", "True"])
+
+
+@pytest.mark.container
+def test_image_contents_match_the_staged_task_root(engine: docker.DockerClient, built: Any) -> None:
+    _, image, staged, _ = built
+    in_image = json.loads(_run(engine, image.image_ref, "python3", "-c", LIST_TASK_ROOT))
+    root = Path(staged.task_root)
+    on_host = {p.relative_to(root).as_posix(): p.stat().st_size for p in root.rglob("*")
+               if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts}
+    assert "lambda_app/app.py" in in_image and "model/vocab.json" in in_image
+    only_image = sorted(set(in_image) - set(on_host))[:5]
+    only_host = sorted(set(on_host) - set(in_image))[:5]
+    assert (only_image, only_host) == ([], [])
+    # Console scripts (bin/) carry each machine's interpreter in their shebang, and RECORD lists their hashes.
+    differ = [k for k in in_image if in_image[k] != on_host[k]]
+    assert [k for k in differ if not (k.startswith("bin/") or k.endswith(".dist-info/RECORD"))] == []
+
+
+@pytest.mark.container
+def test_image_translates_the_seed_sentence(engine: docker.DockerClient, built: Any) -> None:
+    from lambda_app.translator import load_translator
+
+    runtime, image, _, model = built
+    expected = load_translator(model, runtime).translate_batch([SEED])[0]
+    rec = ImageRecord(uri=f"x/ltk-translator:{image.tag}", digest="sha256:0", container_image=image.image_ref)
+    inst = launch_container(rec, {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024"}, _free_port())
+    try:
+        resp = _invoke(inst.endpoint, {"sentence": SEED})
+        assert resp["statusCode"] == 200, resp
+        body = json.loads(resp["body"])
+        assert body["fr"] == SEED and body["en"] == expected
+        assert "dogs" in body["en"].lower()
+    finally:
+        inst.stop()
+    assert _leftovers(engine) == []

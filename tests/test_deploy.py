@@ -1,0 +1,317 @@
+"""Deploy against moto's in-process AWS: idempotent re-deploy, tags, least privilege, clear errors."""
+from __future__ import annotations
+
+import json
+import os
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+import helpers.aws as aws
+from helpers import deploy
+from helpers.config import get_config
+from helpers.errors import KitError
+from helpers.state import load_state, save_state
+
+REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ltk-translator"
+IMAGES = {"slim": f"{REPO}:slim-v1", "torch": f"{REPO}:torch-v1"}
+
+
+@pytest.fixture
+def cfg(kit_home, monkeypatch):
+    """The `aws` code path, pointed at moto's in-process mock instead of an account."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        monkeypatch.setattr(aws, "client", lambda service, cfg=None: boto3.client(service, region_name="us-east-1"))
+        save_state(image_uris=IMAGES)
+        yield get_config(target="aws", region="us-east-1", runtime="slim")
+
+
+def inventory(cfg) -> dict[str, int]:
+    """How many of each deployed resource exist now."""
+    iam, lam = aws.client("iam", cfg), aws.client("lambda", cfg)
+    gw = aws.client("apigatewayv2", cfg)
+    apis = gw.get_apis()["Items"]
+    counts = {
+        "roles": len(iam.list_roles()["Roles"]),
+        "policies": sum(len(iam.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"])
+                        for r in iam.list_roles()["Roles"]),
+        "functions": len(lam.list_functions()["Functions"]),
+        "apis": len(apis), "routes": 0, "integrations": 0, "stages": 0,
+        "permissions": len(json.loads(lam.get_policy(FunctionName=deploy.function_name(cfg))["Policy"])["Statement"]),
+    }
+    for api in apis:
+        counts["routes"] += len(gw.get_routes(ApiId=api["ApiId"])["Items"])
+        counts["integrations"] += len(gw.get_integrations(ApiId=api["ApiId"])["Items"])
+        counts["stages"] += len(gw.get_stages(ApiId=api["ApiId"])["Items"])
+    return counts
+
+
+def test_first_deploy_creates_everything(cfg):
+    d = deploy.deploy(cfg)
+    assert sorted(d.changes.created) == sorted([
+        "role ltk-translator-role", "function ltk-translator-slim", "function ltk-translator-torch",
+        "http-api ltk-translator-api", "integration lambda-proxy", "route POST /translate", "route GET /health",
+        "stage $default", "permission ltk-translator-api-invoke"])
+    assert inventory(cfg) == {"roles": 1, "policies": 1, "functions": 2, "apis": 1, "routes": 2,
+                              "integrations": 1, "stages": 1, "permissions": 1}
+    assert d.url == d.api.endpoint and d.url.startswith("https://")
+    assert load_state()["deployment"]["api_id"] == d.api.api_id
+
+
+def test_redeploy_updates_and_creates_nothing(cfg):
+    first = deploy.deploy(cfg)
+    before = inventory(cfg)
+    save_state(image_uris={**IMAGES, "slim": f"{REPO}:slim-v2"})
+    second = deploy.deploy(cfg, memory_mb={"slim": 256})
+    assert second.changes.created == []
+    assert {"role ltk-translator-role", "function ltk-translator-slim", "function ltk-translator-torch",
+            "http-api ltk-translator-api"} <= set(second.changes.updated)
+    assert inventory(cfg) == before
+    assert second.api.api_id == first.api.api_id
+    fn = aws.client("lambda", cfg).get_function(FunctionName="ltk-translator-slim")
+    assert fn["Code"]["ImageUri"] == f"{REPO}:slim-v2"
+    assert fn["Configuration"]["MemorySize"] == 256
+    assert second.functions["torch"].memory_mb == deploy.MEMORY_MB["torch"]
+
+
+def test_function_settings(cfg):
+    fns = deploy.deploy(cfg).functions
+    lam = aws.client("lambda", cfg)
+    conf = lam.get_function(FunctionName="ltk-translator-torch")["Configuration"]
+    assert conf["PackageType"] == "Image" and conf["Architectures"] == ["x86_64"]
+    assert conf["Environment"]["Variables"] == {"MODEL_RUNTIME": "torch"}
+    assert (conf["MemorySize"], conf["Timeout"]) == (1024, 30)
+    assert fns["slim"].memory_mb == 512 and fns["slim"].reserved_concurrency == deploy.RESERVED_CONCURRENCY
+    assert lam.get_function_concurrency(FunctionName="ltk-translator-slim")["ReservedConcurrentExecutions"] == 5
+
+
+def test_every_resource_carries_the_kits_tags(cfg):
+    d = deploy.deploy(cfg)
+    want = cfg.tags.items()
+    iam, lam = aws.client("iam", cfg), aws.client("lambda", cfg)
+    gw = aws.client("apigatewayv2", cfg)
+    role_tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=deploy.role_name(cfg))["Tags"]}
+    assert want <= role_tags.items()
+    for fn in d.functions.values():
+        assert want <= lam.list_tags(Resource=fn.arn)["Tags"].items()
+    assert want <= gw.get_api(ApiId=d.api.api_id)["Tags"].items()
+    assert want <= gw.get_stage(ApiId=d.api.api_id, StageName="$default")["Tags"].items()
+
+
+def test_role_is_least_privilege(cfg):
+    deploy.deploy(cfg)
+    iam = aws.client("iam", cfg)
+    role = iam.get_role(RoleName=deploy.role_name(cfg))["Role"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    attached = iam.list_attached_role_policies(RoleName=deploy.role_name(cfg))["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [deploy.BASIC_EXECUTION_POLICY]
+    assert iam.list_role_policies(RoleName=deploy.role_name(cfg))["PolicyNames"] == []
+
+
+def test_api_routes_stage_cors_and_permission(cfg):
+    d = deploy.deploy(cfg)
+    gw, lam = aws.client("apigatewayv2", cfg), aws.client("lambda", cfg)
+    api = gw.get_api(ApiId=d.api.api_id)
+    assert api["ProtocolType"] == "HTTP" and api["CorsConfiguration"]["AllowOrigins"] == ["*"]
+    integ = gw.get_integrations(ApiId=d.api.api_id)["Items"][0]
+    assert (integ["IntegrationType"], integ["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+    assert integ["IntegrationUri"] == d.functions["slim"].arn
+    routes = {r["RouteKey"]: r["Target"] for r in gw.get_routes(ApiId=d.api.api_id)["Items"]}
+    assert routes == {k: f"integrations/{integ['IntegrationId']}" for k in deploy.ROUTES}
+    stage = gw.get_stage(ApiId=d.api.api_id, StageName="$default")
+    assert stage["AutoDeploy"] is True and stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 10
+    (statement,) = json.loads(lam.get_policy(FunctionName="ltk-translator-slim")["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert f":{d.api.api_id}/*/*" in json.dumps(statement["Condition"])
+
+
+def test_switching_runtime_repoints_the_api_without_new_resources(cfg):
+    deploy.deploy(cfg)
+    torch_cfg = get_config(target="aws", region="us-east-1", runtime="torch")
+    d = deploy.deploy(torch_cfg)
+    assert d.changes.created == ["permission ltk-translator-api-invoke"]  # the torch function's own permission
+    integ = aws.client("apigatewayv2", cfg).get_integrations(ApiId=d.api.api_id)["Items"]
+    assert [i["IntegrationUri"] for i in integ] == [d.functions["torch"].arn]
+
+
+def test_low_concurrency_quota_falls_back_with_a_note(cfg, monkeypatch):
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "10")
+    d = deploy.deploy(cfg)
+    assert d.functions["slim"].reserved_concurrency is None
+    assert any("concurrency quota is too low" in n for n in d.changes.notes)
+
+
+def test_new_role_not_yet_assumable_is_retried(cfg, monkeypatch):
+    real_client, calls = aws.client, {"n": 0}
+
+    def flaky(service, c=None):
+        cl = real_client(service, c)
+        if service == "lambda":
+            create = cl.create_function
+
+            def create_function(**kw):
+                calls["n"] += 1
+                if calls["n"] <= 2:
+                    raise ClientError({"Error": {"Code": "InvalidParameterValueException", "Message":
+                                       "The role defined for the function cannot be assumed by Lambda."}},
+                                      "CreateFunction")
+                return create(**kw)
+            cl.create_function = create_function
+        return cl
+
+    monkeypatch.setattr(aws, "client", flaky)
+    monkeypatch.setattr(deploy.time, "sleep", lambda s: None)
+    save_state(image_uris={"slim": IMAGES["slim"]})
+    d = deploy.deploy(cfg)
+    assert calls["n"] == 3 and "function ltk-translator-slim" in d.changes.created
+
+
+def test_missing_images_and_zip_functions_give_kit_errors(cfg):
+    save_state(image_uris={})
+    with pytest.raises(KitError, match="run notebooks/02_build_image.ipynb first"):
+        deploy.deploy(cfg)
+    save_state(image_uris={"torch": IMAGES["torch"]})
+    with pytest.raises(KitError, match="No slim image was pushed"):
+        deploy.deploy(cfg)
+    save_state(image_uris=IMAGES)
+    aws.client("lambda", cfg).create_function(
+        FunctionName="ltk-translator-slim", Runtime="python3.11", Handler="a.b", Code={"ZipFile": b"PK"},
+        Role=deploy.ensure_role(cfg, deploy.Changes()))
+    with pytest.raises(KitError, match="not an image function"):
+        deploy.deploy(cfg)
+
+
+@pytest.mark.aws
+@pytest.mark.skipif(os.environ.get("KIT_TARGET") != "aws", reason="needs KIT_TARGET=aws and real credentials")
+def test_real_account_redeploy_is_idempotent():
+    """Deploys the images 02 pushed to the real account twice; the second run creates nothing."""
+    cfg = get_config()
+    if "image_uris" not in load_state():
+        pytest.skip("run 02_build_image on the aws target first")
+    deploy.deploy(cfg)
+    assert deploy.deploy(cfg).changes.created == []
+
+
+# ----------------------------------------------------------------------------- talking to the function
+
+import base64  # noqa: E402
+import io  # noqa: E402
+import threading  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+from helpers import invoke  # noqa: E402
+
+WARM_LINE = "REPORT RequestId: r\tDuration: 3.50 ms\tBilled Duration: 4 ms\tMemory Size: 512 MB\tMax Memory Used: 99 MB"
+
+
+class FakeLambda:
+    """Answers invoke like Lambda: the first call after a configuration change is cold."""
+
+    def __init__(self, error: bool = False, tail: bool = True):
+        self.error, self.tail, self.cold, self.env = error, tail, True, {}
+
+    def invoke(self, FunctionName, Payload, LogType):
+        assert LogType == "Tail"
+        line = WARM_LINE + ("\tInit Duration: 250.00 ms" if self.cold else "")
+        self.cold = False
+        resp = {"Payload": io.BytesIO(json.dumps({"echo": json.loads(Payload)}).encode())}
+        if self.tail:
+            resp["LogResult"] = base64.b64encode(f"START RequestId: r\nEND RequestId: r\n{line}\n".encode()).decode()
+        if self.error:
+            resp["FunctionError"] = "Unhandled"
+        return resp
+
+    def get_function_configuration(self, FunctionName):
+        return {"Environment": {"Variables": dict(self.env)}}
+
+    def update_function_configuration(self, FunctionName, Environment):
+        self.env, self.cold = Environment["Variables"], True
+
+    def get_waiter(self, name):
+        return type("W", (), {"wait": lambda self, **kw: None})()
+
+
+@pytest.fixture
+def fake_lambda(monkeypatch):
+    fake = FakeLambda()
+    monkeypatch.setattr(aws, "client", lambda service, cfg=None: fake)
+    return fake
+
+
+def test_measure_gets_one_cold_start_then_warm_calls(fake_lambda):
+    fake_lambda.cold = False  # a warm instance exists: measure must force a new one
+    fake_lambda.env = {"MODEL_RUNTIME": "slim"}
+    m = invoke.measure(get_config(target="local"), "ltk-translator-slim", {"sentence": "x"}, warm_calls=5)
+    assert m.cold.cold and m.cold.init_ms == 250.0
+    assert len(m.warm) == 5 and not any(r.cold for r in m.warm)
+    assert fake_lambda.env["MODEL_RUNTIME"] == "slim" and "KIT_COLD_START" in fake_lambda.env
+    (row,) = invoke.summary_rows({"slim": m})
+    assert row["init ms"] == 250.0 and row["warm median ms"] == 3.5 and row["max memory used MB"] == 99
+
+
+def test_invoke_returns_the_result_and_report(fake_lambda):
+    inv = invoke.invoke(get_config(target="local"), "f", {"sentence": "x"})
+    assert inv.result == {"echo": {"sentence": "x"}} and inv.report.billed_ms == 4
+
+
+@pytest.mark.parametrize("error, tail, message", [(True, True, "failed"), (False, False, "no REPORT record")])
+def test_invoke_failures_are_kit_errors(monkeypatch, error, tail, message):
+    fake = FakeLambda(error=error, tail=tail)
+    monkeypatch.setattr(aws, "client", lambda service, cfg=None: fake)
+    with pytest.raises(KitError, match=message):
+        invoke.invoke(get_config(target="local"), "f", {})
+
+
+class _Api(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        try:
+            doc = json.loads(body)
+            status, out = (200, {"fr": doc["sentence"], "en": "ok"}) if "sentence" in doc else \
+                (200, {"translations": ["ok"] * len(doc["sentences"])})
+            if not doc.get("sentence", doc.get("sentences")):
+                raise ValueError("empty")
+        except (ValueError, KeyError):
+            status, out = 400, {"error": "bad"}
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(out).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def api_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_http_helpers(api_server):
+    assert invoke.translate(api_server, "Bonjour") == {"fr": "Bonjour", "en": "ok"}
+    assert invoke.translate(api_server, ["a", "b"]) == {"translations": ["ok", "ok"]}
+    reply = invoke.call_api(api_server, "POST", "/translate", raw="{not json")
+    assert (reply.status, reply.body) == (400, {"error": "bad"})
+    with pytest.raises(KitError, match="answered 400"):
+        invoke.translate(api_server, [])
+    with pytest.raises(KitError, match="did not answer"):
+        invoke.call_api("http://127.0.0.1:9", "GET", "/health")
+
+
+def test_curl_command_quotes_the_sentence():
+    cmd = invoke.curl_command("https://abc.execute-api.us-east-1.amazonaws.com", "L'eau est froide.")
+    assert cmd.startswith('curl --header "Content-Type: application/json" --request POST --data ')
+    assert cmd.endswith(" https://abc.execute-api.us-east-1.amazonaws.com/translate")
+    assert "'\"'\"'" in cmd  # the apostrophe survives shell quoting

@@ -1,0 +1,176 @@
+"""ECR against moto's in-process emulator: idempotent repository, local registration, SDK push (mocked)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+import helpers.aws as aws
+from helpers import ecr, image
+from helpers.config import KitConfig, get_config
+from helpers.errors import KitError
+from helpers.local.images import find_image
+
+
+@pytest.fixture
+def cfg(kit_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KitConfig]:
+    """The local target's code path, pointed at moto's in-process mock."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        monkeypatch.setattr(aws, "client", lambda service, cfg=None: boto3.client(service, region_name="us-east-1"))
+        yield get_config(target="local", region="us-east-1")
+
+
+@pytest.fixture
+def staged(tmp_path: Path) -> image.StagedImage:
+    """A small staged image: a real layer tar.gz of a tiny task root."""
+    root = tmp_path / "fs" / "var" / "task"
+    (root / "lambda_app").mkdir(parents=True)
+    (root / "lambda_app" / "app.py").write_text("def handler(e, c): return e\n" * 50)
+    tarball = tmp_path / "layer.tar.gz"
+    digest, diff_id = image.write_layer(root, tarball)
+    return image.StagedImage(runtime="slim", arch="x86_64", version="v1", context=str(tmp_path), key="k",
+                             env={"MODEL_RUNTIME": "slim"}, cmd=["lambda_app.app.handler"], task_root=str(root),
+                             tarball=str(tarball), layer_digest=digest, diff_id=diff_id,
+                             task_root_bytes=image.dir_bytes(root), tar_gz_bytes=tarball.stat().st_size)
+
+
+def test_repository_is_created_once_with_scan_on_push_and_tags(cfg: KitConfig) -> None:
+    first = ecr.ensure_repository(cfg)
+    client = boto3.client("ecr", region_name="us-east-1")
+    client.put_image_scanning_configuration(repositoryName="ltk-translator",
+                                            imageScanningConfiguration={"scanOnPush": False})
+    second = ecr.ensure_repository(cfg)
+    repos = client.describe_repositories()["repositories"]
+    assert [r["repositoryName"] for r in repos] == ["ltk-translator"]
+    assert first["repositoryUri"] == second["repositoryUri"]
+    assert repos[0]["imageScanningConfiguration"] == {"scanOnPush": True}  # re-applied
+    tags = client.list_tags_for_resource(resourceArn=repos[0]["repositoryArn"])["tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"project": "lambda-torch-kit", "kit-prefix": "ltk"}
+
+
+def test_local_manifest_describes_the_staged_layer(staged: image.StagedImage) -> None:
+    manifest, digest = ecr.local_manifest(staged)
+    m = json.loads(manifest)
+    assert m["layers"] == [{"mediaType": ecr.LAYER_TYPE, "size": staged.tar_gz_bytes, "digest": staged.layer_digest}]
+    assert digest == "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    assert ecr.local_manifest(staged) == (manifest, digest)  # deterministic
+
+
+def test_register_staged_puts_image_and_records_task_root(cfg: KitConfig, staged: image.StagedImage) -> None:
+    pushed = ecr.push_image(cfg, image.BuiltImage(staged=staged))
+    client = boto3.client("ecr", region_name="us-east-1")
+    detail = client.describe_images(repositoryName="ltk-translator")["imageDetails"]
+    assert len(detail) == 1 and detail[0]["imageTags"] == ["slim-v1"]
+    assert detail[0]["imageSizeInBytes"] == staged.tar_gz_bytes == pushed.size_bytes
+    assert pushed.uri.endswith(".dkr.ecr.us-east-1.amazonaws.com/ltk-translator:slim-v1")
+    assert pushed.digest == detail[0]["imageDigest"] == ecr.local_manifest(staged)[1]
+    for uri in (pushed.uri, pushed.uri_by_digest):
+        rec = find_image(uri)
+        assert rec is not None and rec.task_root == staged.task_root and rec.handler == "lambda_app.app.handler"
+        assert rec.container_image is None and rec.architecture == "x86_64"
+
+
+def test_pushing_again_changes_nothing(cfg: KitConfig, staged: image.StagedImage) -> None:
+    first = ecr.push_image(cfg, image.BuiltImage(staged=staged))
+    second = ecr.push_image(cfg, image.BuiltImage(staged=staged))
+    client = boto3.client("ecr", region_name="us-east-1")
+    assert first == second
+    assert len(client.describe_images(repositoryName="ltk-translator")["imageDetails"]) == 1
+    rows = ecr.list_images(cfg)
+    assert [r["tags"] for r in rows] == ["slim-v1"] and rows[0]["size_mb"] == round(staged.tar_gz_bytes / 1e6, 1)
+
+
+def test_a_new_model_version_is_a_second_image(cfg: KitConfig, staged: image.StagedImage) -> None:
+    ecr.push_image(cfg, image.BuiltImage(staged=staged))
+    staged.version = "v2"
+    ecr.push_image(cfg, image.BuiltImage(staged=staged))
+    assert sorted(r["tags"] for r in ecr.list_images(cfg)) == ["slim-v1", "slim-v2"]
+
+
+def test_unstaged_image_cannot_be_registered(cfg: KitConfig, staged: image.StagedImage) -> None:
+    staged.tarball = None
+    with pytest.raises(KitError, match="stage_task_root"):
+        ecr.push_image(cfg, image.BuiltImage(staged=staged))
+
+
+def test_aws_target_without_engine_says_what_to_do(cfg: KitConfig, staged: image.StagedImage) -> None:
+    aws_cfg = KitConfig(target="aws", region="us-east-1", tags=cfg.tags)
+    with pytest.raises(KitError, match="needs a container engine"):
+        ecr.push_image(aws_cfg, image.BuiltImage(staged=staged))
+
+
+def test_registry_auth_decodes_the_token(cfg: KitConfig) -> None:
+    auth = ecr.registry_auth(cfg)
+    assert auth["username"] == "AWS" and auth["password"] and auth["serveraddress"].startswith("https://")
+
+
+class FakeImage:
+    def __init__(self) -> None:
+        self.tags: list[tuple[str, str]] = []
+
+    def tag(self, repo: str, tag: str) -> None:
+        self.tags.append((repo, tag))
+
+
+class FakeDocker:
+    """Enough of docker.DockerClient for a push; the 'pushed' manifest lands in moto via put_image."""
+
+    def __init__(self) -> None:
+        self.image = FakeImage()
+        self.images = self
+        self.api = self
+        self.push_kwargs: dict[str, Any] = {}
+
+    def get(self, ref: str) -> FakeImage:
+        return self.image
+
+    def push(self, repo: str, tag: str, auth_config: dict[str, str], stream: bool, decode: bool) -> Iterator[dict]:
+        self.push_kwargs = {"repo": repo, "tag": tag, "auth": auth_config}
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": ecr.MANIFEST_TYPE,
+                               "config": {"mediaType": ecr.CONFIG_TYPE, "size": 7, "digest": "sha256:" + "0" * 64},
+                               "layers": [{"mediaType": ecr.LAYER_TYPE, "size": 5, "digest": "sha256:" + "1" * 64}]})
+        boto3.client("ecr", region_name="us-east-1").put_image(repositoryName=repo.rsplit("/", 1)[1],
+                                                               imageManifest=manifest, imageTag=tag)
+        yield {"status": "Pushing", "id": "abc", "progressDetail": {"current": 2, "total": 5}}
+        yield {"status": "Pushed", "id": "abc", "progressDetail": {}}
+        yield {"status": f"{tag}: digest: sha256:... size: 529"}
+
+
+def test_engine_push_tags_authenticates_and_registers(cfg: KitConfig, staged: image.StagedImage,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import helpers.engine
+
+    docker = FakeDocker()
+    monkeypatch.setattr(helpers.engine, "require_engine", lambda: docker)
+    pushed = ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref="ltk-translator:slim-v1"))
+    repo_uri = pushed.uri.rsplit(":", 1)[0]
+    assert docker.image.tags == [(repo_uri, "slim-v1")]
+    assert docker.push_kwargs["auth"]["username"] == "AWS" and docker.push_kwargs["tag"] == "slim-v1"
+    rec = find_image(pushed.uri)
+    assert rec is not None and rec.container_image == "ltk-translator:slim-v1" and rec.digest == pushed.digest
+
+
+def test_engine_push_error_is_a_kit_error(cfg: KitConfig, staged: image.StagedImage,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import helpers.engine
+
+    class Denied(FakeDocker):
+        def push(self, *a: Any, **k: Any) -> Iterator[dict]:
+            yield {"error": "denied: not authorized\n"}
+
+    monkeypatch.setattr(helpers.engine, "require_engine", lambda: Denied())
+    with pytest.raises(KitError, match="failed: denied: not authorized"):
+        ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref="ltk-translator:slim-v1"))
+
+
+def test_auth_token_is_never_printed(cfg: KitConfig, capsys: pytest.CaptureFixture[str]) -> None:
+    auth = ecr.registry_auth(cfg)
+    assert auth["password"] not in capsys.readouterr().out

@@ -1,0 +1,73 @@
+"""load_translator: both runtimes, the same greedy loop, robust input handling, the seed sentence."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from helpers.corpus import SEED_SENTENCE, generate_pairs
+from helpers.evaluation import compare_runtimes
+from lambda_app.translator import load_translator
+
+ODD_INPUTS = ["", "   ", "Zorglub blorp !", "Le chien " * 40, "123 ??? …", "L'école est fermée."]
+
+
+@pytest.mark.parametrize("runtime", ["torch", "slim"])
+def test_untrained_model_handles_any_input(untrained_model_dir, runtime):
+    tr = load_translator(untrained_model_dir, runtime)
+    out = tr.translate_batch(ODD_INPUTS)
+    assert len(out) == len(ODD_INPUTS) and out[0] == "" and out[1] == ""
+    assert all(isinstance(s, str) for s in out)
+    assert all(len(s.split()) <= tr.max_len for s in out)
+    assert tr.translate_batch([]) == []
+    assert tr.info["runtime"] == runtime and tr.info["name"] and len(tr.info["version"]) == 12
+    with pytest.raises(TypeError):
+        tr.translate_batch([None])  # type: ignore[list-item]
+
+
+def test_torch_and_onnx_agree_on_untrained_model(untrained_model_dir):
+    sentences = [p.fr for p in generate_pairs(300, seed=5)] + ODD_INPUTS
+    agreement = compare_runtimes(untrained_model_dir, sentences)
+    assert agreement.n == len(sentences)
+    assert agreement.mismatches == []
+
+
+@pytest.mark.parametrize("runtime", ["torch", "slim"])
+def test_batch_mates_do_not_change_a_translation(untrained_model_dir, runtime):
+    tr = load_translator(untrained_model_dir, runtime)
+    sentences = [p.fr for p in generate_pairs(70, seed=3)]  # more than one internal batch of 64
+    together = tr.translate_batch(sentences)
+    assert together == [tr.translate_batch([s])[0] for s in sentences]
+
+
+def test_slim_runtime_never_imports_torch(untrained_model_dir):
+    code = (
+        "import sys; from lambda_app.translator import load_translator; "
+        f"t = load_translator({str(untrained_model_dir)!r}, 'slim'); t.translate_batch(['Le chien dort.']); "
+        "assert 'torch' not in sys.modules, 'torch was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=untrained_model_dir.parent.parent)
+
+
+def test_bad_arguments(tmp_path, untrained_model_dir):
+    with pytest.raises(FileNotFoundError, match="01_train"):
+        load_translator(tmp_path, "slim")
+    with pytest.raises(ValueError, match="runtime"):
+        load_translator(untrained_model_dir, "tensorflow")
+
+
+@pytest.mark.parametrize("runtime", ["torch", "slim"])
+def test_trained_model_translates_the_seed_sentence(trained_model_dir, runtime):
+    tr = load_translator(trained_model_dir, runtime)
+    assert tr.translate_batch([SEED_SENTENCE[0], ""]) == [SEED_SENTENCE[1], ""]
+
+
+def test_attention_for_the_seed_sentence(trained_model_dir):
+    al = load_translator(trained_model_dir, "slim").translate_with_attention(SEED_SENTENCE[0])
+    assert al.source == ["les", "deux", "chiens", "marchent", "dans", "le", "parc", ".", "<eos>"]
+    assert al.target == ["the", "two", "dogs", "walk", "in", "the", "park", ".", "<eos>"]
+    assert al.weights.shape == (9, 9)
+    assert np.allclose(al.weights.sum(1), 1.0, atol=1e-5)
+    assert al.weights[2].argmax() == 2  # "dogs" looks at "chiens"
