@@ -23,7 +23,7 @@ def _is_kits(cfg: KitConfig, name: str, tags: dict[str, str] | None) -> bool:
 def find_kit_resources(cfg: KitConfig) -> dict[str, list[str]]:
     """Names of the kit's resources that exist now, by kind."""
     found: dict[str, list[str]] = {k: [] for k in KINDS}
-    with aws_errors(cfg):
+    with aws_errors():
         apigw = client("apigatewayv2", cfg)
         for api in _pages(apigw.get_apis, "Items"):
             if _is_kits(cfg, api["Name"], api.get("Tags")):
@@ -73,7 +73,7 @@ def delete_kit_resources(cfg: KitConfig, confirm: bool = False) -> dict[str, lis
         raise KitError("Deleting on the real AWS account needs confirmation: set CONFIRM_DELETE = True "
                        "in the first cell, then re-run.")
     found = find_kit_resources(cfg)
-    with aws_errors(cfg):
+    with aws_errors():
         apigw, lam, iam = client("apigatewayv2", cfg), client("lambda", cfg), client("iam", cfg)
         ecr, logs = client("ecr", cfg), client("logs", cfg)
         for api in found["http_apis"]:

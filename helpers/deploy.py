@@ -26,8 +26,9 @@ TRUST_POLICY = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],
 }
-# Sized from measurements (see 03_deploy_lambda): peak RSS is ~100 MB (slim) / ~350 MB (torch) and a
-# warm call takes milliseconds; the seed's 5000 MB / 300 s only raised the price of every second.
+# Sized from measurements (03_deploy_lambda): peak memory 74 MB (slim) / 312 MB (torch), warm calls take
+# milliseconds, a torch cold start seconds (CPU share grows with memory, and init must finish within 10 s);
+# the seed's 5000 MB / 300 s only raised the price of every second.
 MEMORY_MB = {"slim": 512, "torch": 1024}
 TIMEOUT_S = 30  # an HTTP API waits at most 30 s for its integration, so a longer timeout only bills stuck calls
 RESERVED_CONCURRENCY = 5  # at most 5 copies run at once: a runaway client cannot run up the bill
@@ -229,7 +230,8 @@ def ensure_http_api(cfg: KitConfig, fn: Function, changes: Changes) -> HttpApi:
     gw, name = aws.client("apigatewayv2", cfg), api_name(cfg)
     found = [a for a in _pages(gw.get_apis, "Items") if a["Name"] == name]
     if len(found) > 1:
-        raise KitError(f"There are {len(found)} HTTP APIs named {name}: delete the extra ones (04_cleanup), then re-run.")
+        raise KitError(f"There are {len(found)} HTTP APIs named {name}: "
+                       "delete the extra ones (04_cleanup), then re-run.")
     if found:
         api = found[0]
         if api.get("CorsConfiguration") != CORS:

@@ -1,9 +1,10 @@
 """ECR: the image repository (idempotent, scan-on-push, tagged) and pushing the built image to it.
 
-With a container engine the image is pushed with the Docker SDK after `get_authorization_token`.
-On the `local` target without an engine, the staged task root is registered in the emulated ECR with
-`put_image`: a schema-2 manifest whose one layer is the staged tar.gz (its real digest and size), so
-`describe_images` lists it and lifecycle rules can act on it; the local image store
+With a container engine the image is pushed with the Docker SDK: to ECR after `get_authorization_token`
+on `aws`; on `local`, to the local registry (KIT_REGISTRY), whose manifest and digest then go into the
+emulated ECR with `put_image`. On `local` without an engine, the staged task root goes into the emulated ECR
+with `put_image`: a schema-2 manifest whose one layer is the staged tar.gz (its real digest and size), so
+`describe_images` lists it and lifecycle rules can act on it. Either way on `local`, the local image store
 (helpers.local.images) then tells the local Lambda runtime where the contents live.
 """
 from __future__ import annotations
@@ -127,32 +128,60 @@ def registry_auth(cfg: KitConfig) -> dict[str, str]:
     return {"username": user, "password": password, "serveraddress": data["proxyEndpoint"]}
 
 
-def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
-    """Tag the built image with the repository URI and push it with the Docker SDK, with a progress bar."""
-    from .local.images import ImageRecord, register_image
-
-    repo_uri, tag = repo["repositoryUri"], built.tag
-    client.images.get(built.image_ref).tag(repo_uri, tag)
+def _sdk_push(client: Any, image_ref: str, target: str, tag: str, auth: dict[str, str] | None) -> None:
+    """Tag `image_ref` as `target:tag` and push it with the Docker SDK, showing the bytes sent."""
+    client.images.get(image_ref).tag(target, tag)
     layers: dict[str, tuple[int, int]] = {}
     with progress(total=0, unit="B", unit_scale=True, desc=f"push {tag}") as bar:
-        for chunk in client.api.push(repo_uri, tag=tag, auth_config=registry_auth(cfg), stream=True, decode=True):
+        for chunk in client.api.push(target, tag=tag, auth_config=auth, stream=True, decode=True):
             if "error" in chunk:
-                raise KitError(f"The push to {repo_uri} failed: {chunk['error'].strip()} (fix it and re-run).")
+                raise KitError(f"The push to {target} failed: {chunk['error'].strip()} (fix it and re-run).")
             detail = chunk.get("progressDetail") or {}
             if chunk.get("id") and detail.get("total"):
                 layers[chunk["id"]] = (detail.get("current", 0), detail["total"])
                 bar.total = sum(t for _, t in layers.values())
                 bar.n = sum(c for c, _ in layers.values())
                 bar.refresh()
+
+
+def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
+    """Local target with an engine: push to the local registry, then put its manifest in the emulated ECR."""
+    from .engine import local_registry, registry_manifest
+    from .local.images import ImageRecord, register_image
+
+    registry, tag = local_registry(), built.tag
+    if registry is None:
+        raise KitError("The local target pushes built images to a local registry: run "
+                       "`eval \"$(.ci/container-services start)\"` (or start one and set KIT_REGISTRY=host:port).")
+    target = f"{registry}/{repo['repositoryName']}"
+    _sdk_push(client, built.image_ref or "", target, tag, None)
+    manifest, media_type, digest = registry_manifest(f"{target}:{tag}")
+    ecr, uri = _ecr(cfg), f"{repo['repositoryUri']}:{tag}"
+    with _errors():
+        try:
+            ecr.put_image(repositoryName=repo["repositoryName"], imageManifest=manifest, imageTag=tag,
+                          imageManifestMediaType=media_type, imageDigest=digest)
+        except ecr.exceptions.ImageAlreadyExistsException:
+            pass
+    register_image(ImageRecord(uri=uri, digest=digest, handler="lambda_app.app.handler",
+                               task_root=built.staged.task_root, container_image=built.image_ref,
+                               architecture=built.staged.arch))
+    size = sum(layer["size"] for layer in json.loads(manifest)["layers"])  # what ECR stores for these layers
+    return PushedImage(uri=uri, digest=digest, size_bytes=size, runtime=built.staged.runtime,
+                       architecture=built.staged.arch)
+
+
+def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
+    """Push a built image: to ECR after `get_authorization_token` (aws), or via the local registry (local)."""
+    if cfg.target == "local":
+        return _push_to_local_registry(cfg, client, built, repo)
+    repo_uri, tag = repo["repositoryUri"], built.tag
+    _sdk_push(client, built.image_ref or "", repo_uri, tag, registry_auth(cfg))
     with _errors():
         detail = _describe(_ecr(cfg), repo["repositoryName"], tag)
-    uri = f"{repo_uri}:{tag}"
-    if cfg.target == "local":
-        register_image(ImageRecord(uri=uri, digest=detail["imageDigest"], handler="lambda_app.app.handler",
-                                   task_root=built.staged.task_root, container_image=built.image_ref,
-                                   architecture=built.staged.arch))
-    return PushedImage(uri=uri, digest=detail["imageDigest"], size_bytes=detail.get("imageSizeInBytes", 0),
-                       runtime=built.staged.runtime, architecture=built.staged.arch)
+    return PushedImage(uri=f"{repo_uri}:{tag}", digest=detail["imageDigest"],
+                       size_bytes=detail.get("imageSizeInBytes", 0), runtime=built.staged.runtime,
+                       architecture=built.staged.arch)
 
 
 def push_image(cfg: KitConfig, built: BuiltImage) -> PushedImage:
@@ -165,12 +194,26 @@ def push_image(cfg: KitConfig, built: BuiltImage) -> PushedImage:
     return register_staged(cfg, built.staged, repo)
 
 
+def _layer_bytes(ecr: Any, name: str, digests: list[str]) -> dict[str, int]:
+    """Sum of each image's layer sizes from its manifest (what real ECR reports as imageSizeInBytes)."""
+    if not digests:
+        return {}
+    images = ecr.batch_get_image(repositoryName=name, imageIds=[{"imageDigest": d} for d in digests],
+                                 acceptedMediaTypes=[MANIFEST_TYPE, "application/vnd.oci.image.manifest.v1+json"])
+    return {i["imageId"]["imageDigest"]: sum(layer["size"] for layer in json.loads(i["imageManifest"])["layers"])
+            for i in images["images"]}
+
+
 def list_images(cfg: KitConfig) -> list[dict[str, Any]]:
-    """The repository's images as rows (tags, digest, size in MB, pushed at), newest first."""
-    ecr = _ecr(cfg)
+    """The repository's images as rows (tags, digest, size in MB), newest first.
+
+    On `local`, sizes are summed from the manifests' layers, as real ECR does (moto reports config.size).
+    """
+    ecr, name = _ecr(cfg), cfg.name(REPOSITORY)
     with _errors():
-        pages = ecr.get_paginator("describe_images").paginate(repositoryName=cfg.name(REPOSITORY))
+        pages = ecr.get_paginator("describe_images").paginate(repositoryName=name)
         details = [d for page in pages for d in page["imageDetails"]]
+        sizes = _layer_bytes(ecr, name, [d["imageDigest"] for d in details]) if cfg.target == "local" else {}
     details.sort(key=lambda d: d.get("imagePushedAt", 0), reverse=True)
     return [{"tags": ",".join(d.get("imageTags", [])), "digest": d["imageDigest"][:19] + "...",
-             "size_mb": round(d.get("imageSizeInBytes", 0) / 1e6, 1)} for d in details]
+             "size_mb": round(sizes.get(d["imageDigest"], d.get("imageSizeInBytes", 0)) / 1e6, 1)} for d in details]

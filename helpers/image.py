@@ -30,7 +30,8 @@ from typing import Any, BinaryIO
 from tqdm import tqdm
 
 from .errors import KitError
-from .paths import LAMBDA_APP, kit_home, model_dir as default_model_dir
+from .paths import LAMBDA_APP, kit_home
+from .paths import model_dir as default_model_dir
 
 RUNTIMES = ("torch", "slim")
 PLATFORMS = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
@@ -160,7 +161,7 @@ def _check_runtime_arch(runtime: str, arch: str) -> None:
 
 
 def _pip(args: list[str], what: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "-q"],
+    proc = subprocess.run([sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "-q"], check=False,
                           capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("WARNING")]
@@ -391,9 +392,9 @@ def write_layer(task_root: Path, tarball: Path) -> tuple[str, str]:
     prefix = TASK_ROOT.lstrip("/")
     with open(tarball, "wb") as raw, progress(total=total, unit="B", unit_scale=True, desc="layer tar.gz") as bar:
         gz_hash = _HashingWriter(raw)
-        with gzip.GzipFile(fileobj=gz_hash, mode="wb", mtime=0, compresslevel=6) as gz:  # type: ignore[arg-type]
+        with gzip.GzipFile(fileobj=gz_hash, mode="wb", mtime=0, compresslevel=6) as gz:  # type: ignore[call-overload]
             diff = _HashingWriter(gz)  # type: ignore[arg-type]
-            with tarfile.open(fileobj=diff, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[arg-type]
+            with tarfile.open(fileobj=diff, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
                 for p in files:
                     tar.add(p, arcname=f"{prefix}/{p.relative_to(task_root).as_posix()}", recursive=False,
                             filter=_reset)
@@ -467,3 +468,11 @@ def build_image(runtime: str, arch: str = "x86_64", model: Path | None = None) -
     print("No container engine answers (Docker/podman): staging the image's task root from the "
           "Dockerfile instead; the local target runs it as is.")
     return BuiltImage(staged=stage_task_root(runtime, arch, model))
+
+
+def measured_task_root(built: BuiltImage, model: Path | None = None) -> StagedImage:
+    """The staged task root behind `built`, with its sizes; staged now (same Dockerfile steps, cached) after an
+    engine build, so both paths report the same measurements."""
+    if built.staged.task_root:
+        return built.staged
+    return stage_task_root(built.staged.runtime, built.staged.arch, model)

@@ -43,7 +43,7 @@ def lifecycle_policy(expire_days: int = 1, keep_last: int | None = None) -> dict
 def apply_lifecycle_policy(cfg: KitConfig, repository: str, policy: dict[str, Any]) -> dict[str, Any]:
     """Put the policy on the repository (idempotent: it replaces any earlier one) and read it back."""
     ecr = client("ecr", cfg)
-    with aws_errors(cfg):
+    with aws_errors():
         ecr.put_lifecycle_policy(repositoryName=repository, lifecyclePolicyText=json.dumps(policy))
         stored = ecr.get_lifecycle_policy(repositoryName=repository)
     return json.loads(stored["lifecyclePolicyText"])
@@ -63,7 +63,7 @@ class Verdict:
 
 def _images(cfg: KitConfig, repository: str) -> list[dict[str, Any]]:
     ecr = client("ecr", cfg)
-    with aws_errors(cfg):
+    with aws_errors():
         pages = ecr.get_paginator("describe_images").paginate(repositoryName=repository)
         return [d for page in pages for d in page["imageDetails"]]
 

@@ -179,7 +179,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     request_id = getattr(context, "aws_request_id", "-")
     path = "?"
     try:
-        method, path, body = parse_event(event)
+        _, path, body = parse_event(event)
         result = _health() if path == "/health" else _translate(body)
         status, response = 200, _response(200, result)
     except BadRequest as e:

@@ -14,6 +14,7 @@ class OnnxBackend:
     def __init__(self, model_dir: Path):
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        opts.intra_op_num_threads = opts.inter_op_num_threads = 1  # tiny model: threads only add overhead
         providers = ["CPUExecutionProvider"]
         self.encoder = ort.InferenceSession(str(Path(model_dir) / "encoder.onnx"), opts, providers=providers)
         self.decoder = ort.InferenceSession(str(Path(model_dir) / "decoder.onnx"), opts, providers=providers)

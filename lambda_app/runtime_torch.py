@@ -11,10 +11,15 @@ from .model import ModelConfig, Seq2Seq
 
 
 class TorchBackend:
-    """Runs `Seq2Seq.encode` / `decode_step` under `torch.inference_mode`."""
+    """Runs `Seq2Seq.encode` / `decode_step` under `torch.inference_mode`, single-threaded.
+
+    The model is tiny, so torch's thread pool only adds overhead (and spin-waits when cores are shared);
+    `torch.set_num_threads(1)` is process-wide, which suits a Lambda process serving one model.
+    """
 
     def __init__(self, model: Seq2Seq):
         self.model = model.eval()
+        torch.set_num_threads(1)
 
     @classmethod
     def load(cls, model_dir: Path, model_config: dict) -> "TorchBackend":

@@ -1,8 +1,13 @@
 """Deploy against moto's in-process AWS: idempotent re-deploy, tags, least privilege, clear errors."""
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
@@ -10,7 +15,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 import helpers.aws as aws
-from helpers import deploy
+from helpers import deploy, invoke
 from helpers.config import get_config
 from helpers.errors import KitError
 from helpers.state import load_state, save_state
@@ -22,14 +27,20 @@ IMAGES = {"slim": f"{REPO}:slim-v1", "torch": f"{REPO}:torch-v1"}
 @pytest.fixture
 def cfg(kit_home, monkeypatch):
     """The `aws` code path, pointed at moto's in-process mock instead of an account."""
+    with _mocked_aws(monkeypatch):
+        yield get_config(target="aws", region="us-east-1", runtime="slim")
+
+
+@contextmanager
+def _mocked_aws(mp: pytest.MonkeyPatch):
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": "us-east-1", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+        mp.setenv(key, value)
+    mp.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
-        monkeypatch.setattr(aws, "client", lambda service, cfg=None: boto3.client(service, region_name="us-east-1"))
+        mp.setattr(aws, "client", lambda service, cfg=None: boto3.client(service, region_name="us-east-1"))
         save_state(image_uris=IMAGES)
-        yield get_config(target="aws", region="us-east-1", runtime="slim")
+        yield
 
 
 def inventory(cfg) -> dict[str, int]:
@@ -80,55 +91,67 @@ def test_redeploy_updates_and_creates_nothing(cfg):
     assert second.functions["torch"].memory_mb == deploy.MEMORY_MB["torch"]
 
 
-def test_function_settings(cfg):
-    fns = deploy.deploy(cfg).functions
-    lam = aws.client("lambda", cfg)
-    conf = lam.get_function(FunctionName="ltk-translator-torch")["Configuration"]
-    assert conf["PackageType"] == "Image" and conf["Architectures"] == ["x86_64"]
-    assert conf["Environment"]["Variables"] == {"MODEL_RUNTIME": "torch"}
-    assert (conf["MemorySize"], conf["Timeout"]) == (1024, 30)
-    assert fns["slim"].memory_mb == 512 and fns["slim"].reserved_concurrency == deploy.RESERVED_CONCURRENCY
-    assert lam.get_function_concurrency(FunctionName="ltk-translator-slim")["ReservedConcurrentExecutions"] == 5
+@pytest.fixture(scope="class")
+def deployed(tmp_path_factory):
+    """One deployment shared by a class of read-only checks (moto's start-up is the slow part)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIT_HOME", str(tmp_path_factory.mktemp("kit-home")))
+        mp.setenv("KIT_TARGET", "local")
+        with _mocked_aws(mp):
+            cfg = get_config(target="aws", region="us-east-1", runtime="slim")
+            yield cfg, deploy.deploy(cfg)
 
 
-def test_every_resource_carries_the_kits_tags(cfg):
-    d = deploy.deploy(cfg)
-    want = cfg.tags.items()
-    iam, lam = aws.client("iam", cfg), aws.client("lambda", cfg)
-    gw = aws.client("apigatewayv2", cfg)
-    role_tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=deploy.role_name(cfg))["Tags"]}
-    assert want <= role_tags.items()
-    for fn in d.functions.values():
-        assert want <= lam.list_tags(Resource=fn.arn)["Tags"].items()
-    assert want <= gw.get_api(ApiId=d.api.api_id)["Tags"].items()
-    assert want <= gw.get_stage(ApiId=d.api.api_id, StageName="$default")["Tags"].items()
+class TestOneDeployment:
+    """Read-only checks of one deployment."""
 
+    def test_function_settings(self, deployed):
+        cfg, d = deployed
+        fns = d.functions
+        lam = aws.client("lambda", cfg)
+        conf = lam.get_function(FunctionName="ltk-translator-torch")["Configuration"]
+        assert conf["PackageType"] == "Image" and conf["Architectures"] == ["x86_64"]
+        assert conf["Environment"]["Variables"] == {"MODEL_RUNTIME": "torch"}
+        assert (conf["MemorySize"], conf["Timeout"]) == (1024, 30)
+        assert fns["slim"].memory_mb == 512 and fns["slim"].reserved_concurrency == deploy.RESERVED_CONCURRENCY
+        assert lam.get_function_concurrency(FunctionName="ltk-translator-slim")["ReservedConcurrentExecutions"] == 5
 
-def test_role_is_least_privilege(cfg):
-    deploy.deploy(cfg)
-    iam = aws.client("iam", cfg)
-    role = iam.get_role(RoleName=deploy.role_name(cfg))["Role"]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
-    attached = iam.list_attached_role_policies(RoleName=deploy.role_name(cfg))["AttachedPolicies"]
-    assert [p["PolicyArn"] for p in attached] == [deploy.BASIC_EXECUTION_POLICY]
-    assert iam.list_role_policies(RoleName=deploy.role_name(cfg))["PolicyNames"] == []
+    def test_every_resource_carries_the_kits_tags(self, deployed):
+        cfg, d = deployed
+        want = cfg.tags.items()
+        iam, lam = aws.client("iam", cfg), aws.client("lambda", cfg)
+        gw = aws.client("apigatewayv2", cfg)
+        role_tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=deploy.role_name(cfg))["Tags"]}
+        assert want <= role_tags.items()
+        for fn in d.functions.values():
+            assert want <= lam.list_tags(Resource=fn.arn)["Tags"].items()
+        assert want <= gw.get_api(ApiId=d.api.api_id)["Tags"].items()
+        assert want <= gw.get_stage(ApiId=d.api.api_id, StageName="$default")["Tags"].items()
 
+    def test_role_is_least_privilege(self, deployed):
+        cfg, d = deployed
+        iam = aws.client("iam", cfg)
+        role = iam.get_role(RoleName=deploy.role_name(cfg))["Role"]
+        assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+        attached = iam.list_attached_role_policies(RoleName=deploy.role_name(cfg))["AttachedPolicies"]
+        assert [p["PolicyArn"] for p in attached] == [deploy.BASIC_EXECUTION_POLICY]
+        assert iam.list_role_policies(RoleName=deploy.role_name(cfg))["PolicyNames"] == []
 
-def test_api_routes_stage_cors_and_permission(cfg):
-    d = deploy.deploy(cfg)
-    gw, lam = aws.client("apigatewayv2", cfg), aws.client("lambda", cfg)
-    api = gw.get_api(ApiId=d.api.api_id)
-    assert api["ProtocolType"] == "HTTP" and api["CorsConfiguration"]["AllowOrigins"] == ["*"]
-    integ = gw.get_integrations(ApiId=d.api.api_id)["Items"][0]
-    assert (integ["IntegrationType"], integ["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
-    assert integ["IntegrationUri"] == d.functions["slim"].arn
-    routes = {r["RouteKey"]: r["Target"] for r in gw.get_routes(ApiId=d.api.api_id)["Items"]}
-    assert routes == {k: f"integrations/{integ['IntegrationId']}" for k in deploy.ROUTES}
-    stage = gw.get_stage(ApiId=d.api.api_id, StageName="$default")
-    assert stage["AutoDeploy"] is True and stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 10
-    (statement,) = json.loads(lam.get_policy(FunctionName="ltk-translator-slim")["Policy"])["Statement"]
-    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert f":{d.api.api_id}/*/*" in json.dumps(statement["Condition"])
+    def test_api_routes_stage_cors_and_permission(self, deployed):
+        cfg, d = deployed
+        gw, lam = aws.client("apigatewayv2", cfg), aws.client("lambda", cfg)
+        api = gw.get_api(ApiId=d.api.api_id)
+        assert api["ProtocolType"] == "HTTP" and api["CorsConfiguration"]["AllowOrigins"] == ["*"]
+        integ = gw.get_integrations(ApiId=d.api.api_id)["Items"][0]
+        assert (integ["IntegrationType"], integ["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+        assert integ["IntegrationUri"] == d.functions["slim"].arn
+        routes = {r["RouteKey"]: r["Target"] for r in gw.get_routes(ApiId=d.api.api_id)["Items"]}
+        assert routes == {k: f"integrations/{integ['IntegrationId']}" for k in deploy.ROUTES}
+        stage = gw.get_stage(ApiId=d.api.api_id, StageName="$default")
+        assert stage["AutoDeploy"] is True and stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 10
+        (statement,) = json.loads(lam.get_policy(FunctionName="ltk-translator-slim")["Policy"])["Statement"]
+        assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+        assert f":{d.api.api_id}/*/*" in json.dumps(statement["Condition"])
 
 
 def test_switching_runtime_repoints_the_api_without_new_resources(cfg):
@@ -187,8 +210,12 @@ def test_missing_images_and_zip_functions_give_kit_errors(cfg):
         deploy.deploy(cfg)
 
 
+def _real_account() -> bool:
+    return os.environ.get("KIT_TARGET") == "aws" and boto3.Session().get_credentials() is not None
+
+
 @pytest.mark.aws
-@pytest.mark.skipif(os.environ.get("KIT_TARGET") != "aws", reason="needs KIT_TARGET=aws and real credentials")
+@pytest.mark.skipif(not _real_account(), reason="needs KIT_TARGET=aws and real AWS credentials")
 def test_real_account_redeploy_is_idempotent():
     """Deploys the images 02 pushed to the real account twice; the second run creates nothing."""
     cfg = get_config()
@@ -200,12 +227,6 @@ def test_real_account_redeploy_is_idempotent():
 
 # ----------------------------------------------------------------------------- talking to the function
 
-import base64  # noqa: E402
-import io  # noqa: E402
-import threading  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
-
-from helpers import invoke  # noqa: E402
 
 WARM_LINE = "REPORT RequestId: r\tDuration: 3.50 ms\tBilled Duration: 4 ms\tMemory Size: 512 MB\tMax Memory Used: 99 MB"
 
@@ -315,3 +336,18 @@ def test_curl_command_quotes_the_sentence():
     assert cmd.startswith('curl --header "Content-Type: application/json" --request POST --data ')
     assert cmd.endswith(" https://abc.execute-api.us-east-1.amazonaws.com/translate")
     assert "'\"'\"'" in cmd  # the apostrophe survives shell quoting
+
+
+def test_plots_show_every_runtime():
+    from helpers.deploy_plots import plot_cost, plot_latency
+
+    def rep(ms, init=None):
+        return invoke.Report("r", ms, int(ms) + 1, 512, 70, init)
+
+    m = {"slim": invoke.Measurement("a", rep(20.0, 470.0), [rep(2.0 + i % 5) for i in range(50)]),
+         "torch": invoke.Measurement("b", rep(300.0, 4700.0), [rep(100.0 + i) for i in range(50)])}
+    hist, bars = plot_latency(m).axes
+    assert [t.get_text() for t in hist.get_legend().get_texts()] == ["slim (50 warm calls)", "torch (50 warm calls)"]
+    assert [round(p.get_height()) for p in bars.patches] == [490, 5000, 4, 124]  # cold x2, then warm medians
+    (ax,) = plot_cost({"a": (5.0, 512, "x86_64"), "b": (90.0, 1024, "arm64")}).axes
+    assert len(ax.get_lines()) == 3  # two setups and the free-tier line

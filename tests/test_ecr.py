@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-import helpers.aws as aws
-from helpers import ecr, image
+from helpers import aws, ecr, image
 from helpers.config import KitConfig, get_config
 from helpers.errors import KitError
 from helpers.local.images import find_image
@@ -120,42 +120,90 @@ class FakeImage:
         self.tags.append((repo, tag))
 
 
-class FakeDocker:
-    """Enough of docker.DockerClient for a push; the 'pushed' manifest lands in moto via put_image."""
+MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": ecr.MANIFEST_TYPE,
+                       "config": {"mediaType": ecr.CONFIG_TYPE, "size": 7, "digest": "sha256:" + "0" * 64},
+                       "layers": [{"mediaType": ecr.LAYER_TYPE, "size": 5_000_000, "digest": "sha256:" + "1" * 64},
+                                  {"mediaType": ecr.LAYER_TYPE, "size": 6_000_000, "digest": "sha256:" + "2" * 64}]})
+MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST.encode()).hexdigest()
 
-    def __init__(self) -> None:
+
+class FakeDocker:
+    """Enough of docker.DockerClient for a push; with `to_ecr`, the 'pushed' manifest lands in moto's ECR."""
+
+    def __init__(self, to_ecr: bool = False) -> None:
         self.image = FakeImage()
         self.images = self
         self.api = self
+        self.to_ecr = to_ecr
         self.push_kwargs: dict[str, Any] = {}
 
     def get(self, ref: str) -> FakeImage:
         return self.image
 
-    def push(self, repo: str, tag: str, auth_config: dict[str, str], stream: bool, decode: bool) -> Iterator[dict]:
+    def push(self, repo: str, tag: str, auth_config: dict[str, str] | None, stream: bool,
+             decode: bool) -> Iterator[dict]:
         self.push_kwargs = {"repo": repo, "tag": tag, "auth": auth_config}
-        manifest = json.dumps({"schemaVersion": 2, "mediaType": ecr.MANIFEST_TYPE,
-                               "config": {"mediaType": ecr.CONFIG_TYPE, "size": 7, "digest": "sha256:" + "0" * 64},
-                               "layers": [{"mediaType": ecr.LAYER_TYPE, "size": 5, "digest": "sha256:" + "1" * 64}]})
-        boto3.client("ecr", region_name="us-east-1").put_image(repositoryName=repo.rsplit("/", 1)[1],
-                                                               imageManifest=manifest, imageTag=tag)
+        if self.to_ecr:
+            boto3.client("ecr", region_name="us-east-1").put_image(
+                repositoryName=repo.rsplit("/", 1)[1], imageManifest=MANIFEST, imageTag=tag)
         yield {"status": "Pushing", "id": "abc", "progressDetail": {"current": 2, "total": 5}}
         yield {"status": "Pushed", "id": "abc", "progressDetail": {}}
-        yield {"status": f"{tag}: digest: sha256:... size: 529"}
+        yield {"status": f"{tag}: digest: {MANIFEST_DIGEST} size: 529"}
 
 
-def test_engine_push_tags_authenticates_and_registers(cfg: KitConfig, staged: image.StagedImage,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+BUILT_REF = "ltk-translator:slim-v1"
+
+
+def test_aws_engine_push_authenticates_with_ecr(cfg: KitConfig, staged: image.StagedImage,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import helpers.engine
+
+    docker = FakeDocker(to_ecr=True)
+    monkeypatch.setattr(helpers.engine, "require_engine", lambda: docker)
+    aws_cfg = KitConfig(target="aws", region="us-east-1", tags=cfg.tags)
+    pushed = ecr.push_image(aws_cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
+    repo_uri = pushed.uri.rsplit(":", 1)[0]
+    assert docker.image.tags == [(repo_uri, "slim-v1")] and docker.push_kwargs["repo"] == repo_uri
+    assert docker.push_kwargs["auth"]["username"] == "AWS" and docker.push_kwargs["tag"] == "slim-v1"
+    assert pushed.digest.startswith("sha256:") and pushed.size_bytes > 0
+    assert find_image(pushed.uri) is None  # nothing to run locally on the aws target
+
+
+def test_local_engine_push_goes_through_the_registry(cfg: KitConfig, staged: image.StagedImage,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import helpers.engine
 
     docker = FakeDocker()
+    asked: list[str] = []
+
+    def manifest_of(ref: str) -> tuple[str, str, str]:
+        asked.append(ref)
+        return MANIFEST, ecr.MANIFEST_TYPE, MANIFEST_DIGEST
+
     monkeypatch.setattr(helpers.engine, "require_engine", lambda: docker)
-    pushed = ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref="ltk-translator:slim-v1"))
-    repo_uri = pushed.uri.rsplit(":", 1)[0]
-    assert docker.image.tags == [(repo_uri, "slim-v1")]
-    assert docker.push_kwargs["auth"]["username"] == "AWS" and docker.push_kwargs["tag"] == "slim-v1"
+    monkeypatch.setattr(helpers.engine, "local_registry", lambda: "127.0.0.1:5999")
+    monkeypatch.setattr(helpers.engine, "registry_manifest", manifest_of)
+    pushed = ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
+    assert docker.image.tags == [("127.0.0.1:5999/ltk-translator", "slim-v1")] and docker.push_kwargs["auth"] is None
+    assert asked == ["127.0.0.1:5999/ltk-translator:slim-v1"]
+    listed = boto3.client("ecr", region_name="us-east-1").describe_images(repositoryName="ltk-translator")
+    assert [(d["imageDigest"], d["imageTags"]) for d in listed["imageDetails"]] == [(MANIFEST_DIGEST, ["slim-v1"])]
+    assert pushed.digest == MANIFEST_DIGEST and pushed.size_bytes == 11_000_000  # the layers' bytes
+    assert ecr.list_images(cfg)[0]["size_mb"] == 11.0  # summed from the layers, as real ECR reports it
     rec = find_image(pushed.uri)
-    assert rec is not None and rec.container_image == "ltk-translator:slim-v1" and rec.digest == pushed.digest
+    assert rec is not None and rec.container_image == BUILT_REF and rec.digest == MANIFEST_DIGEST
+    again = ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
+    assert again == pushed  # idempotent
+
+
+def test_local_engine_without_registry_says_how_to_get_one(cfg: KitConfig, staged: image.StagedImage,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import helpers.engine
+
+    monkeypatch.setattr(helpers.engine, "require_engine", lambda: FakeDocker())
+    monkeypatch.setattr(helpers.engine, "local_registry", lambda: None)
+    with pytest.raises(KitError, match="container-services start"):
+        ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
 
 
 def test_engine_push_error_is_a_kit_error(cfg: KitConfig, staged: image.StagedImage,
@@ -167,8 +215,9 @@ def test_engine_push_error_is_a_kit_error(cfg: KitConfig, staged: image.StagedIm
             yield {"error": "denied: not authorized\n"}
 
     monkeypatch.setattr(helpers.engine, "require_engine", lambda: Denied())
+    aws_cfg = KitConfig(target="aws", region="us-east-1", tags=cfg.tags)
     with pytest.raises(KitError, match="failed: denied: not authorized"):
-        ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref="ltk-translator:slim-v1"))
+        ecr.push_image(aws_cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
 
 
 def test_auth_token_is_never_printed(cfg: KitConfig, capsys: pytest.CaptureFixture[str]) -> None:

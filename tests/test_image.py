@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -305,3 +306,13 @@ def test_engine_build_error_is_a_kit_error(monkeypatch: pytest.MonkeyPatch) -> N
     client = FakeClient([{"stream": "Step 1/13"}, {"error": "pip: no matching distribution\n"}])
     with pytest.raises(KitError, match="The image build failed: pip: no matching distribution"):
         image.build_with_engine(client, "slim")
+
+
+def test_measured_task_root_stages_after_an_engine_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    staged = image.StagedImage("torch", "arm64", "v", "/ctx", "k", task_root="/root")
+    calls: list[tuple[str, str, Any]] = []
+    monkeypatch.setattr(image, "stage_task_root", lambda rt, arch, model: calls.append((rt, arch, model)) or staged)
+    assert image.measured_task_root(image.BuiltImage(staged=staged)) is staged and calls == []
+    engine_built = image.BuiltImage(staged=image.StagedImage("torch", "arm64", "v", "/ctx", "k"), image_ref="r")
+    assert image.measured_task_root(engine_built, Path("/m")) is staged
+    assert calls == [("torch", "arm64", Path("/m"))]

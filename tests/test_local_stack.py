@@ -158,6 +158,11 @@ def test_invoke_returns_the_handlers_value_cold_then_warm(function):
     assert 5 <= int(w["used"]) < 256 and w["m"] == "256"
 
 
+def test_function_sees_only_its_task_root_and_the_runtime_dir(function):
+    _, found = invoke(function, {"action": "import", "modules": ["kit_test_app", "boto3", "psutil", "moto"]})
+    assert found == {"kit_test_app": True, "boto3": True, "psutil": False, "moto": False}
+
+
 def test_log_tail_has_start_output_end_report(function):
     resp, _ = invoke(function, {"tail": True}, LogType="Tail")
     lines = base64.b64decode(resp["LogResult"]).decode().splitlines()

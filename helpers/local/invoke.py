@@ -9,11 +9,11 @@ import base64
 import http.client
 import json
 import math
-import os
 import re
 import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -225,7 +225,7 @@ class LocalLambda:
                 peak: int, oom: bool, cold: bool) -> tuple[InvokeResult, bool]:
         raw = self._rie_logs(inst, wait=status is not None and not oom)
         m = _RIE_START.search(raw)
-        rid = m.group(1) if m else _uuid()
+        rid = m.group(1) if m else str(uuid.uuid4())
         init, done, total = _RIE_INIT.search(raw), _RIE_DONE.search(raw), _RIE_TOTAL.search(raw)
         init_ms = float(init.group(1)) if (cold and init) else None
         duration = float(done.group(1)) if done else max(0.0, wall_ms - (init_ms or 0.0))
@@ -288,8 +288,3 @@ class LocalLambda:
 def _error_doc(error_type: str, message: str) -> bytes:
     return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
 
-
-def _uuid() -> str:
-    import uuid
-
-    return str(uuid.uuid4())

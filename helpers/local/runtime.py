@@ -7,7 +7,9 @@ POST {endpoint}/2015-03-31/functions/function/invocations.
 """
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,9 +22,14 @@ from typing import Protocol
 import psutil
 
 from ..errors import KitError
+from ..paths import kit_home
 from .images import ImageRecord
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+# What Lambda's Python runtime directory (/var/runtime) offers besides the task root: the runtime interface
+# client and the AWS SDK. The host runner sees only these and the task root, so a missing dependency fails here too.
+RUNTIME_DISTRIBUTIONS = ("awslambdaric", "simplejson", "snapshot-restore-py", "boto3", "botocore", "s3transfer",
+                         "jmespath", "python-dateutil", "six", "urllib3")
 
 
 class Instance(Protocol):
@@ -56,6 +63,37 @@ def rie_binary(arch: str = "x86_64") -> Path:
     if not os.access(path, os.X_OK):
         path.chmod(path.stat().st_mode | 0o755)
     return path
+
+
+def runtime_dir() -> Path:
+    """A directory like Lambda's /var/runtime: symlinks to RUNTIME_DISTRIBUTIONS in this environment (built once)."""
+    d = kit_home() / "local" / "runtime"
+    stamp = d / ".complete"
+    if stamp.is_file() and stamp.read_text() == sys.prefix:
+        return d
+    tmp = d.with_name(f"runtime.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in RUNTIME_DISTRIBUTIONS:
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            if name == "awslambdaric":
+                raise KitError("The awslambdaric package is missing: run `bash kit setup` to install the kit's "
+                               "dependencies.") from None
+            continue
+        tops = {f.parts[0] for f in dist.files or []
+                if f.parts[0] not in ("..", "__pycache__") and not f.parts[0].endswith((".dist-info", ".data"))}
+        for top in tops:
+            if not (tmp / top).exists():
+                (tmp / top).symlink_to(dist.locate_file(top))
+    (tmp / ".complete").write_text(sys.prefix)
+    shutil.rmtree(d, ignore_errors=True)
+    try:
+        tmp.rename(d)
+    except OSError:  # another process built it at the same moment
+        shutil.rmtree(tmp, ignore_errors=True)
+    return d
 
 
 def free_port() -> int:
@@ -135,12 +173,14 @@ def launch_host(rec: ImageRecord, env: dict[str, str], port: int) -> HostInstanc
         raise KitError(f"Image {rec.uri} has no staged task root on this machine ({rec.task_root}): "
                        "rebuild and push it with 02_build_image.")
     task_root = str(Path(rec.task_root).resolve())
-    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), **env, "LAMBDA_TASK_ROOT": task_root, "PYTHONPATH": task_root, "PYTHONUNBUFFERED": "1",
+    runtime = str(runtime_dir())
+    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), **env, "LAMBDA_TASK_ROOT": task_root,
+           "LAMBDA_RUNTIME_DIR": runtime, "PYTHONPATH": f"{task_root}:{runtime}", "PYTHONUNBUFFERED": "1",
            "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = [str(rie_binary(host_arch())),  # on the host, the emulator and Python run natively
            "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
            "--runtime-api-address", f"127.0.0.1:{free_port()}",
-           sys.executable, "-m", "awslambdaric", rec.handler]
+           sys.executable, "-S", "-m", "awslambdaric", rec.handler]  # -S: no site-packages, as in the image
     proc = subprocess.Popen(cmd, cwd=task_root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     inst = HostInstance(proc, port)

@@ -8,6 +8,9 @@ The process serves two ports on 127.0.0.1:
 - the endpoint (`endpoint_url` of every boto3 client): moto for the control plane, except the Lambda Invoke API
   (`POST /2015-03-31/functions/{name}/invocations`), answered by the local runtime (invoke.py);
 - the HTTP API endpoint: `api_url(api_id)` serves the API Gateway v2 APIs stored in moto (httpapi.py).
+
+Settings: KIT_LOCAL_PORT / KIT_LOCAL_API_PORT pin the two ports (default: free ports), KIT_LOCAL_IDLE_SECONDS.
+From a shell: `python -m helpers.local.stack status|stop`.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -349,7 +353,7 @@ class _Server:
                 return 204, {}, b""
             if kind == "Event":
                 self.pool.submit(self._run_quietly, spec, payload)
-                return 202, {"x-amzn-RequestId": _uuid()}, b""
+                return 202, {"x-amzn-RequestId": str(uuid.uuid4())}, b""
             result = self.run_function(spec, payload)
         except _ApiError as e:
             return e.response()
@@ -519,11 +523,6 @@ def _respond(start_response: Any, status: int, headers: dict[str, str], body: by
     start_response(f"{status} {phrase}", [*headers.items(), *(extra or []), ("content-length", str(len(body)))])
     return [body]
 
-
-def _uuid() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 def serve(endpoint_port: int = 0, api_port: int = 0) -> None:

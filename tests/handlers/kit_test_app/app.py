@@ -25,6 +25,10 @@ def handler(event, context):
     if action == "alloc":
         blob = bytearray(int(event["mb"]) * 1024 * 1024)
         blob[::4096] = b"x" * len(blob[::4096])  # touch every page so it is resident
+    if action == "import":  # what the function can import: only its task root and Lambda's runtime dir
+        import importlib.util
+
+        return {m: importlib.util.find_spec(m) is not None for m in event["modules"]}
     if action == "bare":
         return event.get("value")
     return {"echo": event, "calls": COLD["count"], "function": context.function_name,

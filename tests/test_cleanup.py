@@ -1,0 +1,60 @@
+"""04_cleanup's delete-everything path: found by tags/prefix (no state file needed), foreign resources kept."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers.aws import client
+from helpers.cleanup import delete_kit_resources, find_kit_resources
+from helpers.config import get_config
+from helpers.errors import KitError
+
+TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
+
+def _make_resources(prefix: str, tags: dict[str, str]) -> None:
+    """What a half-failed run leaves: a role with a policy, a repository, an API and a log group."""
+    iam = client("iam")
+    iam.create_role(RoleName=f"{prefix}-role", AssumeRolePolicyDocument=json.dumps(TRUST),
+                    Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    iam.attach_role_policy(RoleName=f"{prefix}-role", PolicyArn=BASIC)
+    client("ecr").create_repository(repositoryName=f"{prefix}-images",
+                                    tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    client("apigatewayv2").create_api(Name=f"{prefix}-api", ProtocolType="HTTP", Tags=tags)
+    client("logs").create_log_group(logGroupName=f"/aws/lambda/{prefix}-translator")
+
+
+def test_delete_finds_everything_by_tags_and_keeps_foreign_resources(local_stack) -> None:
+    cfg = get_config(prefix="ltk")
+    _make_resources("ltk", cfg.tags)
+    _make_resources("other", {"project": "someone-else"})
+    found = find_kit_resources(cfg)
+    assert {k: len(v) for k, v in found.items()} == {
+        "http_apis": 1, "lambda_functions": 0, "iam_roles": 1, "ecr_repositories": 1, "log_groups": 1}
+
+    deleted = delete_kit_resources(cfg)
+    assert deleted == found
+    assert all(not names for names in find_kit_resources(cfg).values())
+    # The other project's resources are untouched.
+    assert client("iam").get_role(RoleName="other-role")["Role"]["RoleName"] == "other-role"
+    assert [a["Name"] for a in client("apigatewayv2").get_apis()["Items"]] == ["other-api"]
+    assert client("ecr").describe_repositories()["repositories"][0]["repositoryName"] == "other-images"
+
+
+def test_a_same_prefixed_resource_tagged_for_another_project_is_kept(local_stack) -> None:
+    cfg = get_config(prefix="ltk")
+    client("ecr").create_repository(repositoryName="ltk-theirs", tags=[{"Key": "project", "Value": "theirs"}])
+    assert "ltk-theirs" not in find_kit_resources(cfg)["ecr_repositories"]
+    delete_kit_resources(cfg)
+    assert client("ecr").describe_repositories(repositoryNames=["ltk-theirs"])["repositories"]
+
+
+def test_deleting_on_aws_needs_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    cfg = get_config(target="aws")
+    with pytest.raises(KitError, match="CONFIRM_DELETE = True"):
+        delete_kit_resources(cfg)
