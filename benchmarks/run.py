@@ -7,7 +7,8 @@ Runtime Interface Emulator (helpers.local.runtime.launch_host, the runtime the n
     .venv/bin/python -m benchmarks.run            # full run (stages the image task roots once, cached)
     .venv/bin/python -m benchmarks.run --quick    # a few repetitions, repo sources + this venv's packages
 
-Writes benchmarks/results/latest.json, latest.md and latest.png, prints a table and checks the targets.
+Prints a table and checks the targets; writes latest.json, latest.md and latest.png to benchmarks/results/
+(quick and --dev runs: to .kit/benchmark/).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -37,7 +38,7 @@ from tqdm import tqdm
 from helpers.errors import KitError
 from helpers.local.images import ImageRecord
 from helpers.local.runtime import INVOKE_PATH, Instance, free_port, launch_host
-from helpers.paths import LAMBDA_APP, REPO_ROOT, model_dir as default_model_dir
+from helpers.paths import LAMBDA_APP, REPO_ROOT, kit_home, model_dir as default_model_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED_HANDLER = Path(__file__).resolve().parent / "seed_handler.py"
@@ -46,8 +47,7 @@ SENTENCE_EN = "The four cats play in front of a red house."
 BATCH = 32
 RUNTIMES = ("torch", "slim")
 SEED = "seed"
-# What a benchmark row runs: (the image runtime whose task root it uses, extra function env).
-VARIANTS: dict[str, tuple[str, dict[str, str]]] = {"torch": ("torch", {}), "slim": ("slim", {}), SEED: ("torch", {})}
+VARIANTS: dict[str, str] = {"torch": "torch", "slim": "slim", SEED: "torch"}  # benchmark row -> its image runtime
 MB = 10**6
 MiB = 2**20
 KIT_HANDLER = "lambda_app.app.handler"
@@ -210,11 +210,11 @@ class PeakRss(threading.Thread):
 
 
 @contextmanager
-def running(root: TaskRoot, extra_env: dict[str, str] | None = None) -> Iterator[tuple[Instance, PeakRss, float]]:
+def running(root: TaskRoot) -> Iterator[tuple[Instance, PeakRss, float]]:
     """A new function instance of `root` with an RSS sampler; yields (instance, sampler, launch time)."""
     rec = ImageRecord(uri=f"local/ltk-bench:{root.name}", digest="sha256:" + "0" * 64, handler=root.handler,
                       task_root=str(root.path))
-    env = {**FUNCTION_ENV, "AWS_LAMBDA_FUNCTION_NAME": f"ltk-bench-{root.name}", **root.env, **(extra_env or {})}
+    env = {**FUNCTION_ENV, "AWS_LAMBDA_FUNCTION_NAME": f"ltk-bench-{root.name}", **root.env}
     t0 = time.perf_counter()
     inst = launch_host(rec, env, free_port())
     sampler = PeakRss(inst)
@@ -252,12 +252,12 @@ def _event(case: str, batch: list[str]) -> dict[str, Any]:
 
 
 def measure(root: TaskRoot, n_cold: int, n_warm: int, n_warm_batch: int, batch: list[str],
-            extra_env: dict[str, str] | None = None, bar: tqdm | None = None) -> RuntimeResult:
+            bar: tqdm | None = None) -> RuntimeResult:
     """Cold starts (a new process each, launch to first translation), then warm latency on the last one."""
     res = RuntimeResult(root.name, root.task_root_bytes, root.tar_gz_bytes)
     cases = {"single": n_warm} if root.name == SEED else {"single": n_warm, f"batch{len(batch)}": n_warm_batch}
     for i in range(n_cold):
-        with running(root, extra_env) as (inst, sampler, t0):
+        with running(root) as (inst, sampler, t0):
             body, _ = invoke(inst.endpoint, {"sentence": SENTENCE})
             res.cold_s.append(time.perf_counter() - t0)
             res.translation = body["en"]
@@ -303,8 +303,9 @@ def thread_sweep(model: Path, batch: list[str], threads: list[int], reps: int) -
                 opts = ort.SessionOptions()
                 opts.log_severity_level, opts.intra_op_num_threads, opts.inter_op_num_threads = 3, n, 1
                 backend = OnnxBackend.__new__(OnnxBackend)
-                backend.encoder = ort.InferenceSession(str(model / "encoder.onnx"), opts, providers=["CPUExecutionProvider"])
-                backend.decoder = ort.InferenceSession(str(model / "decoder.onnx"), opts, providers=["CPUExecutionProvider"])
+                backend.encoder, backend.decoder = (
+                    ort.InferenceSession(str(model / f), opts, providers=["CPUExecutionProvider"])
+                    for f in ("encoder.onnx", "decoder.onnx"))
                 tr = Translator(backend, base.src_vocab, base.tgt_vocab, base.max_len, base.info)
             row: dict[str, Any] = {"runtime": runtime, "threads": n}
             for case, sentences in (("single", [SENTENCE]), (f"batch{len(batch)}", batch)):
@@ -335,7 +336,7 @@ class Target:
 TARGETS = (
     Target("tar_gz_mb", "torch", 300, "MB"), Target("tar_gz_mb", "slim", 80, "MB"),
     Target("cold_s", "torch", 2.5, "s"), Target("cold_s", "slim", 0.6, "s"),
-    Target("peak_rss_mb", "torch", 350, "MB"), Target("peak_rss_mb", "slim", 150, "MB"),
+    Target("peak_rss_mib", "torch", 350, "MiB"), Target("peak_rss_mib", "slim", 150, "MiB"),
     Target("warm_p50_ms", "torch", 5, "ms"), Target("warm_p50_ms", "slim", 5, "ms"),
     Target("speedup", "torch", 50, "x", True), Target("speedup", "slim", 50, "x", True),
 )
@@ -350,7 +351,7 @@ ADVICE: dict[tuple[str, str | None], str] = {
                          "more Lambda memory (= more CPU) or provisioned concurrency",
     ("cold_s", "slim"): "Python + awslambdaric + numpy + onnxruntime imports and session creation; keep the "
                         "handler module's imports minimal, or use more memory (= more CPU)",
-    ("peak_rss_mb", None): "shared libraries are resident after import; slim avoids torch's, and one thread "
+    ("peak_rss_mib", None): "shared libraries are resident after import; slim avoids torch's, and one thread "
                            "per runtime avoids per-thread arenas",
     ("warm_p50_ms", "torch"): "greedy decoding dispatches ~20 small torch ops per output token, so framework "
                               "overhead dominates; serve the ONNX export (slim), or TorchScript decode_step",
@@ -381,7 +382,7 @@ def metrics(results: dict[str, RuntimeResult]) -> dict[str, dict[str, float | No
             "tar_gz_mb": None if r.tar_gz_bytes is None else round(r.tar_gz_bytes / MB, 1),
             "cold_s": None if r.cold_median_s is None else round(r.cold_median_s, 3),
             "init_ms": round(percentile(r.init_ms, 50), 1) if r.init_ms else None,
-            "peak_rss_mb": round(r.peak_rss_bytes / MiB, 1) if r.peak_rss_bytes else None,
+            "peak_rss_mib": round(r.peak_rss_bytes / MiB, 1) if r.peak_rss_bytes else None,
             "warm_p50_ms": p50, "warm_p99_ms": single.get("rtt", {}).get("p99_ms"),
             "handler_p50_ms": single.get("handler", {}).get("p50_ms"),
             "batch_p50_ms": batch.get("rtt", {}).get("p50_ms"), "batch_p99_ms": batch.get("rtt", {}).get("p99_ms"),
@@ -393,7 +394,7 @@ def metrics(results: dict[str, RuntimeResult]) -> dict[str, dict[str, float | No
 
 def base_runtime(name: str) -> str:
     """The image runtime whose targets a benchmark row is checked against; the seed design has none."""
-    return name if name == SEED else VARIANTS.get(name, (name, {}))[0]
+    return name if name == SEED else VARIANTS.get(name, name)
 
 
 def check_targets(m: dict[str, dict[str, float | None]]) -> list[dict[str, Any]]:
@@ -420,11 +421,12 @@ def _target_row(t: Target, name: str, value: float | None) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- output
 
-COLUMNS = (("task_root_mb", "task root MB"), ("tar_gz_mb", "added layers gzip MB"), ("cold_s", "cold start s (median)"),
-           ("init_ms", "RIE init ms (median)"), ("peak_rss_mb", "peak RSS MiB"),
+COLUMNS = (("task_root_mb", "task root MB"), ("tar_gz_mb", "added layers gzip MB"),
+           ("cold_s", "cold start s (median)"), ("init_ms", "RIE init ms (median)"), ("peak_rss_mib", "peak RSS MiB"),
            ("warm_p50_ms", "warm p50 ms (1 sentence)"), ("warm_p99_ms", "warm p99 ms (1 sentence)"),
            ("handler_p50_ms", "handler p50 ms (1 sentence)"), ("batch_p50_ms", f"warm p50 ms (batch {BATCH})"),
-           ("batch_p99_ms", f"warm p99 ms (batch {BATCH})"), ("batch_handler_p50_ms", f"handler p50 ms (batch {BATCH})"),
+           ("batch_p99_ms", f"warm p99 ms (batch {BATCH})"),
+           ("batch_handler_p50_ms", f"handler p50 ms (batch {BATCH})"),
            ("speedup", "speed-up vs seed (p50)"))
 
 
@@ -454,7 +456,7 @@ def format_targets(rows: list[dict[str, Any]]) -> str:
     out = []
     for r in rows:
         op = ">=" if r["higher_is_better"] else "<="
-        head = f"{r['variant']:<9}{r['metric']:<13}{_fmt(r['value']):>9} {r['unit']:<3}(target {op} {r['limit']:g})"
+        head = f"{r['variant']:<9}{r['metric']:<13}{_fmt(r['value']):>9} {r['unit']:<4}(target {op} {r['limit']:g})"
         if r["met"] is None:
             out.append(f"{head}  not measured")
         elif r["met"]:
@@ -467,6 +469,7 @@ def format_targets(rows: list[dict[str, Any]]) -> str:
 def plot(m: dict[str, dict[str, float | None]], out: Path) -> Path:
     """A 2x2 chart: image layers, cold start, peak RSS (with targets) and warm p50 latency (log scale)."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -477,7 +480,7 @@ def plot(m: dict[str, dict[str, float | None]], out: Path) -> Path:
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), dpi=100)
     panels = ((axes[0][0], "tar_gz_mb", "Added image layers, gzip'd (MB)", [n for n in names if n != SEED]),
               (axes[0][1], "cold_s", "Cold start: launch to first translation (s)", names),
-              (axes[1][0], "peak_rss_mb", "Peak RSS of the function (MiB)", names))
+              (axes[1][0], "peak_rss_mib", "Peak RSS of the function (MiB)", names))
     for ax, key, title, shown in panels:
         vals = [m[n][key] or 0 for n in shown]
         bars = ax.bar(shown, vals, color=[colors.get(n, "#999") for n in shown])
@@ -499,9 +502,12 @@ def plot(m: dict[str, dict[str, float | None]], out: Path) -> Path:
         ax.bar_label(bars, fmt="%.3g", fontsize=7)
     ax.axhline(5, color="#d62728", linestyle="--", linewidth=1, label="target p50 5 ms")
     ax.set_yscale("log")
+    shown = [v for n in names for k, _ in cases if (v := m[n][k])] or [1.0]
+    ax.set_ylim(min(*shown, 5) / 2, max(*shown, 5) * 6)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xticks(range(len(names)), names)
     ax.set_title("Warm latency p50 through the runtime (ms, log)", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper center", ncol=3)
     fig.suptitle("lambda-torch-kit benchmark (dashed red: targets)", fontsize=11)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -529,12 +535,10 @@ def run(quick: bool = False, staged: bool = True, n_cold: int = 5, n_warm: int =
     with tempfile.TemporaryDirectory(prefix="ltk-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
         roots: dict[str, TaskRoot] = {}
-        for rt in sorted({VARIANTS[n][0] for n in runtimes}):
+        for rt in sorted({VARIANTS[n] for n in runtimes}):
             roots[rt] = staged_task_root(rt, model) if staged else dev_task_root(rt, model, tmp)
-        for name in runtimes:
-            base, extra = VARIANTS[name]
-            root = seed_task_root(roots[base], tmp) if name == SEED else roots[base]
-            roots[name] = replace(root, name=name, env={**root.env, **extra})
+        if SEED in runtimes:
+            roots[SEED] = seed_task_root(roots["torch"], tmp)
         total = sum(n_cold + (n_seed if n == SEED else n_warm + n_warm_batch) for n in runtimes)
         with tqdm(total=total, desc="benchmark", unit="call", mininterval=2.0) as bar:
             for name in runtimes:
@@ -576,18 +580,20 @@ def format_sweep(rows: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="few repetitions and no image staging (tests, smoke runs)")
     p.add_argument("--dev", action="store_true", help="run the repo's sources with this venv's packages (no staging)")
     p.add_argument("--cold", type=int, default=5, help="cold starts per runtime (median reported)")
     p.add_argument("--warm", type=int, default=200, help="warm single-sentence calls per runtime")
     p.add_argument("--warm-batch", type=int, default=50, help=f"warm batch-of-{BATCH} calls per runtime")
     p.add_argument("--seed-calls", type=int, default=50, help="warm calls of the seed design")
-    p.add_argument("--threads", type=int, nargs="*", help="intra-op thread counts for the sweep (default: 1 and all CPUs)")
+    p.add_argument("--threads", type=int, nargs="*", help="intra-op threads for the sweep (default: 1 and all CPUs)")
     p.add_argument("--runtimes", nargs="+", default=list(VARIANTS), help=f"subset of: {' '.join(VARIANTS)}")
     p.add_argument("--model", type=Path, help="model directory (default: model_dir(), else the test cache)")
-    p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    p.add_argument("--out", type=Path, help="results directory (default: benchmarks/results; quick/dev runs: "
+                                           "kit_home()/benchmark, so they never overwrite the published results)")
     a = p.parse_args(argv)
+    a.out = a.out or (kit_home() / "benchmark" if a.quick or a.dev else RESULTS)
     try:
         report = run(quick=a.quick, staged=not (a.quick or a.dev), n_cold=a.cold, n_warm=a.warm,
                      n_warm_batch=a.warm_batch, n_seed=a.seed_calls, threads=a.threads, model=a.model,

@@ -8,6 +8,7 @@ from typing import Any
 from .aws import aws_errors, client
 from .config import KitConfig
 from .errors import KitError
+from .paths import kit_home
 from .state import clear_state
 
 KINDS = ("http_apis", "lambda_functions", "iam_roles", "ecr_repositories", "log_groups")
@@ -94,9 +95,13 @@ def delete_kit_resources(cfg: KitConfig, confirm: bool = False) -> dict[str, lis
 
 
 def forget_local_state(cfg: KitConfig) -> None:
-    """Remove the kit's local state; on `local` also stop the emulators (nothing keeps running)."""
+    """Remove the kit's local state; on `local` also stop the emulators and forget the local image store.
+
+    The trained model and the build caches in `.kit/` stay, so a re-run is fast (`rm -rf .kit` removes them).
+    """
     clear_state()
     if cfg.target == "local":
         from .local.stack import stop_stack
 
         stop_stack()
+        (kit_home() / "local" / "images.json").unlink(missing_ok=True)

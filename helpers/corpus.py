@@ -42,6 +42,13 @@ class Adj:
     before: bool = False  # French position: before the noun (petit) or after it (noir)
     m_vowel: str | None = None  # masculine singular before a vowel (vieil, bel, nouvel)
 
+    def form(self, gender: str, plural: bool, before_vowel: bool = False) -> str:
+        """The form agreeing with a noun's gender and number."""
+        if self.m_vowel and gender == "m" and not plural and before_vowel:
+            return self.m_vowel
+        return {("m", False): self.m, ("f", False): self.f, ("m", True): self.m_pl, ("f", True): self.f_pl}[
+            gender, plural]
+
 
 @dataclass(frozen=True)
 class Verb:
@@ -137,7 +144,12 @@ _VOWELS = tuple("aeiouyéèêàâîôûh")  # h muet in this vocabulary (homme)
 
 
 def _starts_with_vowel(word: str) -> bool:
+    """French: elision and liaison forms apply (l'école, mon amie, bel oiseau)."""
     return word.startswith(_VOWELS)
+
+
+def _english_article(next_word: str) -> str:
+    return "an" if next_word[0] in "aeiou" else "a"
 
 
 class _Grammar:
@@ -157,25 +169,16 @@ class _Grammar:
         post = r.choice([a for a in adjs if not a.before]) if r.random() < 0.3 else None
         g = noun.gender
         fr_noun = noun.fr_pl if plural else noun.fr
-        fr_pre: list[str] = []
-        if pre:
-            form = {("m", False): pre.m, ("f", False): pre.f, ("m", True): pre.m_pl, ("f", True): pre.f_pl}[g, plural]
-            if pre.m_vowel and g == "m" and not plural and _starts_with_vowel(noun.fr):
-                form = pre.m_vowel
-            fr_pre = [form]
-        fr_post = []
-        if post:
-            fr_post = [{("m", False): post.m, ("f", False): post.f, ("m", True): post.m_pl,
-                        ("f", True): post.f_pl}[g, plural]]
-        first = (fr_pre or [fr_noun])[0]
-        if number:
-            first = number[0]
+        fr_pre = [pre.form(g, plural, _starts_with_vowel(noun.fr))] if pre else []
+        fr_post = [post.form(g, plural)] if post else []
+        first = number[0] if number else (fr_pre or [fr_noun])[0]  # the word the determiner elides into
         if det == "def":
             fr_det = "les" if plural else ("l'" if _starts_with_vowel(first) else ("le" if g == "m" else "la"))
             en_det = ["the"]
         elif det == "indef":
             fr_det = "des" if plural else ("un" if g == "m" else "une")
-            en_det = ["some"] if plural else (["an"] if _starts_with_vowel_en(pre.en if pre else (post.en if post else noun.en)) else ["a"])
+            en_next = (pre or post or noun).en
+            en_det = ["some"] if plural else [_english_article(en_next)]
         else:
             fr_det = "mes" if plural else ("mon" if g == "m" or _starts_with_vowel(first) else "ma")
             en_det = ["my"]
@@ -214,6 +217,7 @@ class _Grammar:
         return fr, PREPOSITIONS[prep].split() + en
 
     def sentence(self) -> tuple[list[str], list[str]]:
+        """Subject, verb (conjugated, maybe negated), object if transitive, and often a place."""
         r = self.rng
         fr_s, en_s, person = self.subject()
         verb = r.choice(TRANSITIVE if r.random() < 0.4 else INTRANSITIVE)
@@ -234,10 +238,6 @@ class _Grammar:
             en_vp += ([verb.en_obj_prep] if verb.en_obj_prep else []) + en_o
         fr_p, en_p = self.place() if (not verb.obj and r.random() < 0.75) or r.random() < 0.3 else ([], [])
         return fr_s + fr_vp + fr_p, en_s + en_vp + en_p
-
-
-def _starts_with_vowel_en(word: str) -> bool:
-    return word[0] in "aeiou"
 
 
 def _join(words: list[str]) -> str:

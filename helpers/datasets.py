@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from lambda_app.text import BOS_ID, EOS_ID, PAD_ID, Vocab, tokenize
+from lambda_app.translator import source_ids
 
 from .corpus import Pair
 from .errors import KitError
@@ -53,11 +54,6 @@ def split_pairs(pairs: list[Pair], valid: float = 0.1, test: float = 0.1, seed: 
     return Splits(**out)
 
 
-def encode_source(vocab: Vocab, sentences: list[str], max_len: int) -> list[list[int]]:
-    """Source ids: tokens (truncated to `max_len` - 1) followed by <eos>."""
-    return [vocab.encode(tokenize(s)[: max_len - 1]) + [EOS_ID] for s in sentences]
-
-
 def pad(seqs: list[list[int]]) -> torch.Tensor:
     """A [batch, longest] int64 tensor, right-padded with <pad>."""
     out = torch.full((len(seqs), max(len(s) for s in seqs)), PAD_ID, dtype=torch.long)
@@ -69,7 +65,7 @@ def pad(seqs: list[list[int]]) -> torch.Tensor:
 def make_batches(pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab, batch_size: int, max_len: int,
                  shuffle: bool, seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """(source ids, target ids) batches; targets are <bos> tokens <eos>; similar lengths batched together."""
-    src = encode_source(src_vocab, [p.fr for p in pairs], max_len)
+    src = [source_ids(src_vocab, tokenize(p.fr), max_len) for p in pairs]
     tgt = [[BOS_ID] + tgt_vocab.encode(tokenize(p.en)[: max_len - 1]) + [EOS_ID] for p in pairs]
     rng = random.Random(seed)
     order = list(range(len(pairs)))

@@ -38,17 +38,12 @@ def score(translator: Translator, pairs: list[Pair]) -> Scores:
     return Scores(round(bleu, 2), round(exact, 4), len(pairs), hyps)
 
 
-def sample_table(pairs: list[Pair], hypotheses: list[str], k: int = 8, extra: list[Pair] | None = None,
-                 translator: Translator | None = None) -> str:
-    """A plain-text table: French, reference, model output, and ✓ when they match exactly."""
-    rows = [(p.fr, p.en, h) for p, h in zip(pairs[:k], hypotheses[:k])]
-    if extra:
-        if translator is None:
-            raise ValueError("Pass the translator to translate the extra pairs.")
-        rows = [(p.fr, p.en, h) for p, h in zip(extra, translator.translate_batch([p.fr for p in extra]))] + rows
+def sample_table(translator: Translator, pairs: list[Pair]) -> str:
+    """A plain-text table of `pairs`: ✓/✗ (exact match), French, model output, reference."""
+    hyps = translator.translate_batch([p.fr for p in pairs])
     lines = [f"{'ok':2} | {'French':45} | {'model output':40} | reference"]
-    for fr, en, hyp in rows:
-        lines.append(f"{'✓' if hyp == en else '✗':2} | {fr:45} | {hyp:40} | {en}")
+    for p, hyp in zip(pairs, hyps):
+        lines.append(f"{'✓' if hyp == p.en else '✗':2} | {p.fr:45} | {hyp:40} | {p.en}")
     return "\n".join(lines)
 
 

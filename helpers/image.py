@@ -434,9 +434,11 @@ def stage_task_root(runtime: str, arch: str = "x86_64", model: Path | None = Non
 
 def build_with_engine(client: Any, runtime: str, arch: str = "x86_64", model: Path | None = None) -> BuiltImage:
     """Build the image with the Docker SDK (classic builder) for `arch`, streaming the log into a progress bar."""
+    from .engine import engine_name
     from .offline_base import resolve_base_image
 
     base = resolve_base_image(client)
+    print(f"Building with the container engine ({engine_name(client)}) on base image {base}.")
     staged = stage_context(runtime, arch, model, base_glibc(base))
     ref = f"{IMAGE_NAME}:{staged.tag}"
     steps = len(parse_dockerfile(DOCKERFILE.read_text()))

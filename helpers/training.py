@@ -14,7 +14,6 @@ from tqdm import tqdm
 from lambda_app.model import ModelConfig, Seq2Seq
 from lambda_app.text import PAD_ID, Vocab, tokenize
 
-from .corpus import Pair
 from .datasets import Splits, make_batches
 
 

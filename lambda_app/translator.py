@@ -45,9 +45,14 @@ def greedy_decode(backend: Backend, src: np.ndarray, max_len: int) -> tuple[np.n
     return np.stack(ids, 1), np.stack(attns, 1)
 
 
+def source_ids(vocab: Vocab, tokens: list[str], max_len: int) -> list[int]:
+    """Source ids as the model was trained on: tokens (unknown -> <unk>, at most max_len - 1) then <eos>."""
+    return vocab.encode(tokens[: max_len - 1]) + [EOS_ID]
+
+
 def encode_sources(vocab: Vocab, token_lists: list[list[str]], max_len: int) -> np.ndarray:
-    """Right-padded [B, S] source ids: tokens (unknown -> <unk>, at most max_len - 1) then <eos>."""
-    rows = [vocab.encode(toks[: max_len - 1]) + [EOS_ID] for toks in token_lists]
+    """Right-padded [B, S] source ids for a batch of token lists."""
+    rows = [source_ids(vocab, toks, max_len) for toks in token_lists]
     out = np.full((len(rows), max(len(r) for r in rows)), PAD_ID, dtype=np.int64)
     for i, r in enumerate(rows):
         out[i, : len(r)] = r
@@ -94,11 +99,11 @@ class Translator:
         if not toks:
             return Alignment([], [], np.zeros((0, 0), dtype=np.float32))
         ids, attn = self._decode([toks])
-        target = self.tgt_vocab.decode(ids[0].tolist())
-        n_out = min(len(target) + 1, ids.shape[1])  # keep the <eos> row when it was produced
+        row = ids[0].tolist()
+        n_out = row.index(EOS_ID) + 1 if EOS_ID in row else len(row)  # up to and including <eos>
         source = [t if t in self.src_vocab.stoi else "<unk>" for t in toks] + ["<eos>"]
-        labels = target + (["<eos>"] if n_out > len(target) else [])
-        return Alignment(source, labels, attn[0, :n_out])
+        target = [self.tgt_vocab.itos[i] for i in row[:n_out]]
+        return Alignment(source, target, attn[0, :n_out])
 
 
 def load_translator(model_dir: str | Path, runtime: str = "slim") -> Translator:

@@ -6,8 +6,10 @@ every test marked `container` is skipped with that instruction when none answers
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import socket
+import tarfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -38,17 +40,6 @@ FROM ${BASE_IMAGE}
 COPY lambda_app/ ${LAMBDA_TASK_ROOT}/lambda_app/
 CMD ["lambda_app.app.handler"]
 """
-LIST_TASK_ROOT = (
-    "import hashlib, json, os\n"
-    "out = {}\n"
-    "for d, dirs, files in os.walk('/var/task'):\n"
-    "    dirs[:] = [x for x in dirs if x != '__pycache__']\n"
-    "    for f in files:\n"
-    "        p = os.path.join(d, f)\n"
-    "        if not os.path.islink(p):\n"
-    "            out[os.path.relpath(p, '/var/task')] = os.path.getsize(p)\n"
-    "print(json.dumps(out))\n"
-)
 
 
 def _free_port() -> int:
@@ -62,6 +53,36 @@ def _run(client: docker.DockerClient, image: str, *argv: str) -> str:
     out = client.containers.run(image, list(argv[1:]), entrypoint=[argv[0]], remove=True, network_mode="host",
                                 labels={LABEL: "test"})
     return out.decode()
+
+
+class _ChunkReader(io.RawIOBase):
+    """A read-only stream over an iterator of byte chunks (the engine's archive response)."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self.chunks, self.buf = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self.buf:
+            self.buf = next(self.chunks, b"")
+            if not self.buf:
+                return 0
+        n = min(len(b), len(self.buf))
+        b[:n], self.buf = self.buf[:n], self.buf[n:]
+        return n
+
+
+def _task_root_files(client: docker.DockerClient, image: str) -> dict[str, int]:
+    """{path: size} of the regular files under /var/task in `image`, read from the engine's archive API."""
+    container = client.containers.create(image, labels={LABEL: "test"})
+    try:
+        chunks, _ = container.get_archive("/var/task")
+        with tarfile.open(fileobj=io.BufferedReader(_ChunkReader(iter(chunks)), 1 << 20), mode="r|") as tar:
+            return {m.name.split("/", 1)[1]: m.size for m in tar if m.isfile() and "__pycache__" not in m.name}
+    finally:
+        container.remove(force=True)
 
 
 def _invoke(endpoint: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -237,7 +258,7 @@ def test_dockerfile_builds_the_runtime(engine: docker.DockerClient, built: Any) 
 @pytest.mark.container
 def test_image_contents_match_the_staged_task_root(engine: docker.DockerClient, built: Any) -> None:
     _, image, staged, _ = built
-    in_image = json.loads(_run(engine, image.image_ref, "python3", "-c", LIST_TASK_ROOT))
+    in_image = _task_root_files(engine, image.image_ref)
     root = Path(staged.task_root)
     on_host = {p.relative_to(root).as_posix(): p.stat().st_size for p in root.rglob("*")
                if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts}

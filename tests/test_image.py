@@ -276,8 +276,12 @@ class FakeClient:
     def __init__(self, chunks: list[dict[str, Any]]):
         self.api = FakeApi(chunks)
 
+    def version(self) -> dict[str, Any]:
+        return {"Components": [{"Name": "Podman Engine"}]}
 
-def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     import helpers.offline_base
 
     seen: dict[str, Any] = {}
@@ -296,6 +300,7 @@ def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPat
     assert kw["platform"] == "linux/arm64" and kw["path"] == "/ctx"
     assert kw["buildargs"] == {"BASE_IMAGE": "public.ecr.aws/lambda/python:3.11", "RUNTIME": "slim"}
     assert seen["glibc"] == (2, 26)  # the AWS python:3.11 base is Amazon Linux 2
+    assert "container engine (podman) on base image public.ecr.aws/lambda/python:3.11" in capsys.readouterr().out
 
 
 def test_engine_build_error_is_a_kit_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from helpers.export import weights_version
@@ -77,3 +78,18 @@ def test_exported_weights_load_with_weights_only(untrained_model_dir):
         assert card["sizes"][f"{name}_bytes"] == (untrained_model_dir / name).stat().st_size > 0
     assert card["sizes"]["parameters"] == sum(p.numel() for p in model.parameters())
     assert card["config"]["max_len"] == card["config"]["training"]["max_len"]
+
+
+def test_training_stops_early_and_keeps_the_best_epoch():
+    from helpers.corpus import generate_pairs
+    from helpers.datasets import split_pairs
+    from helpers.training import TrainConfig, train
+
+    threads = torch.get_num_threads()
+    splits = split_pairs(generate_pairs(300, seed=0), seed=0)
+    cfg = TrainConfig(emb_dim=8, hidden_dim=16, lr=0.0, patience=1, max_epochs=5)  # lr=0: loss never improves
+    result = train(splits, cfg)
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert result.best_epoch == 1 and result.stop_reason.startswith("early stop")
+    assert result.history[0]["val_loss"] == pytest.approx(result.history[1]["val_loss"])
+    assert torch.get_num_threads() == threads  # the training thread setting does not leak

@@ -71,3 +71,13 @@ def test_attention_for_the_seed_sentence(trained_model_dir):
     assert al.weights.shape == (9, 9)
     assert np.allclose(al.weights.sum(1), 1.0, atol=1e-5)
     assert al.weights[2].argmax() == 2  # "dogs" looks at "chiens"
+
+
+def test_attention_rows_match_output_tokens_on_untrained_model(untrained_model_dir):
+    tr = load_translator(untrained_model_dir, "torch")
+    al = tr.translate_with_attention("Le chien zorglub dort.")
+    assert al.source == ["le", "chien", "<unk>", "dort", ".", "<eos>"]
+    assert al.weights.shape == (len(al.target), len(al.source))
+    assert 1 <= len(al.target) <= tr.max_len
+    empty = tr.translate_with_attention("  ")
+    assert empty.target == [] and empty.weights.shape == (0, 0)
