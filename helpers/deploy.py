@@ -324,6 +324,17 @@ def pushed_images(cfg: KitConfig) -> dict[str, str]:
     if cfg.runtime not in uris:
         raise KitError(f"No {cfg.runtime} image was pushed (only {', '.join(sorted(uris))}): run 02 for that "
                        f"runtime or set KIT_RUNTIME to one of them.")
+    ecr = aws.client("ecr", cfg)
+    for uri in uris.values():
+        repo, tag = uri.split("/", 1)[1].rsplit(":", 1)
+        try:
+            with aws.aws_errors():
+                ecr.describe_images(repositoryName=repo, imageIds=[{"imageTag": tag}])
+        except ClientError as err:
+            where = (" (the local emulator starts empty after a restart, e.g. after its idle timeout)"
+                     if cfg.target == "local" else "")
+            raise KitError(f"The image {uri} saved by 02 is no longer in ECR{where}: re-run "
+                           "notebooks/02_build_image.ipynb, then this cell.") from err
     return uris
 
 

@@ -137,23 +137,25 @@ def _debootstrap(rootfs: Path, log: Path) -> None:
 
 
 def build_offline_base(client: docker.DockerClient, tag: str = OFFLINE_BASE) -> str:
-    """Build the Lambda-compatible base from Debian packages and tag it (a few minutes, once)."""
+    """Build the Lambda-compatible base from Debian packages and tag it (about 1.5 minutes, once)."""
     arch = host_arch()
-    steps = tqdm(total=4, desc="offline Lambda base", unit="step")
-    with tempfile.TemporaryDirectory(prefix="ltk-base-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ltk-base-") as tmp, \
+            tqdm(total=4, desc="offline Lambda base", unit="step") as steps:
         ctx = Path(tmp)
-        steps.set_postfix_str("debootstrap"); _debootstrap(ctx / "rootfs", ctx / "debootstrap.log")
+        steps.set_postfix_str("debootstrap")
+        _debootstrap(ctx / "rootfs", ctx / "debootstrap.log")
         steps.update()
-        steps.set_postfix_str("runtime client"); stage_runtime_client(ctx / "runtime")
+        steps.set_postfix_str("runtime client")
+        stage_runtime_client(ctx / "runtime")
         shutil.copy2(rie_binary(arch), ctx / "aws-lambda-rie")
         (ctx / "lambda-entrypoint.sh").write_text(ENTRYPOINT_SH)
         (ctx / "lambda-entrypoint.sh").chmod(0o755)
+        (ctx / "Dockerfile").write_text(DOCKERFILE)
         steps.update()
         steps.set_postfix_str("rootfs.tar")
         with tarfile.open(ctx / "rootfs.tar", "w") as tar:
             tar.add(ctx / "rootfs", arcname=".")
         shutil.rmtree(ctx / "rootfs")
-        (ctx / "Dockerfile").write_text(DOCKERFILE)
         steps.update()
         steps.set_postfix_str("build")
         try:
@@ -161,5 +163,4 @@ def build_offline_base(client: docker.DockerClient, tag: str = OFFLINE_BASE) -> 
         except (docker.errors.BuildError, docker.errors.APIError) as e:
             raise KitError(f"Building the offline base failed ({e}): check the engine's log and retry.") from None
         steps.update()
-    steps.close()
     return tag

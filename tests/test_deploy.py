@@ -39,8 +39,19 @@ def _mocked_aws(mp: pytest.MonkeyPatch):
     mp.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
         mp.setattr(aws, "client", lambda service, cfg=None: boto3.client(service, region_name="us-east-1"))
+        push_to_ecr("slim-v1", "torch-v1", "slim-v2")
         save_state(image_uris=IMAGES)
         yield
+
+
+def push_to_ecr(*tags: str) -> None:
+    """Put manifests for `tags` into the mocked ECR, as 02_build_image does (deploy checks they are there)."""
+    ecr = boto3.client("ecr", region_name="us-east-1")
+    ecr.create_repository(repositoryName="ltk-translator")
+    for tag in tags:
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                               "config": {"size": 1, "digest": f"sha256:{tag}"}, "layers": []})
+        ecr.put_image(repositoryName="ltk-translator", imageManifest=manifest, imageTag=tag)
 
 
 def inventory(cfg) -> dict[str, int]:
@@ -207,6 +218,12 @@ def test_missing_images_and_zip_functions_give_kit_errors(cfg):
         FunctionName="ltk-translator-slim", Runtime="python3.11", Handler="a.b", Code={"ZipFile": b"PK"},
         Role=deploy.ensure_role(cfg, deploy.Changes()))
     with pytest.raises(KitError, match="not an image function"):
+        deploy.deploy(cfg)
+
+
+def test_an_image_gone_from_ecr_says_to_rerun_02(cfg):
+    save_state(image_uris={**IMAGES, "slim": f"{REPO}:slim-never-pushed"})
+    with pytest.raises(KitError, match=r"slim-never-pushed saved by 02 is no longer in ECR: re-run"):
         deploy.deploy(cfg)
 
 
