@@ -338,6 +338,17 @@ def pushed_images(cfg: KitConfig) -> dict[str, str]:
     return uris
 
 
+def where_it_runs(cfg: KitConfig, image_uri: str) -> str:
+    """Where invocations of a function with this image run: AWS Lambda, or which local path."""
+    if cfg.target == "aws":
+        return "AWS Lambda"
+    from .local.images import find_image
+    from .local.runtime import runner_description
+
+    rec = find_image(image_uri)
+    return runner_description(rec) if rec else "nowhere yet: the image is not in the local image store (re-run 02)"
+
+
 def deploy(cfg: KitConfig, memory_mb: dict[str, int] | None = None) -> Deployment:
     """Deploy one function per pushed runtime and the HTTP API in front of cfg.runtime's; idempotent."""
     uris, changes = pushed_images(cfg), Changes()

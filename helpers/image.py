@@ -5,10 +5,11 @@ lambda_app/, model/), and without an engine the task root is produced by *interp
 Dockerfile* (its ARG / FROM / ENV / COPY / `RUN pip install` / CMD steps) on the host, into
 `kit_home()/build/<runtime>-<arch>/fs/<stage>/...`. The local target then runs exactly those contents.
 
-The wheelhouse is downloaded once per runtime, architecture and glibc level with `pip download`
-(binary wheels for CPython 3.11 on manylinux); torch comes from the PyTorch CPU index
-(TORCH_CPU_INDEX) so nobody downloads a multi-GB CUDA build. Note: AWS's python:3.11 base is
-Amazon Linux 2 (glibc 2.26), older than torch 2.13's manylinux_2_28 wheels; see `base_glibc`.
+The wheelhouse is downloaded once per runtime, architecture and base (its Python and glibc, see
+`base_spec`) with `pip download` (binary manylinux wheels only); torch comes from the PyTorch CPU index
+(TORCH_CPU_INDEX) so nobody downloads a multi-GB CUDA build. AWS's python:3.12 base (Amazon Linux 2023)
+is the default: its python:3.11 base is Amazon Linux 2 (glibc 2.26), older than torch 2.13's
+manylinux_2_28 wheels. Host staging and the offline Debian base use Python 3.11 (the kit's own).
 """
 from __future__ import annotations
 
@@ -38,9 +39,7 @@ PLATFORMS = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
 MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
 DOCKERFILE = LAMBDA_APP / "Dockerfile"
 DOCKERIGNORE = LAMBDA_APP / ".dockerignore"
-PYTHON_VERSION = "3.11"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-DEFAULT_GLIBC = (2, 28)  # host staging and the offline Debian base (glibc 2.36) run manylinux_2_28 wheels
 BASE_ENV = {"LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime"}  # the base image's ENV
 TASK_ROOT = BASE_ENV["LAMBDA_TASK_ROOT"]
 MODEL_FILES = {
@@ -48,6 +47,25 @@ MODEL_FILES = {
     "slim": ("vocab.json", "model_card.json", "encoder.onnx", "decoder.onnx"),
 }
 IMAGE_NAME = "ltk-translator"  # local engine repository for built images
+
+
+@dataclass(frozen=True)
+class BaseSpec:
+    """What a base image can load: its CPython version and its glibc (for pip's --platform tags)."""
+
+    python: str = "3.11"
+    glibc: tuple[int, int] = (2, 28)
+
+    @property
+    def abi(self) -> str:
+        return "cp" + self.python.replace(".", "")
+
+
+HOST_BASE = BaseSpec()  # host staging and the offline Debian base (Python 3.11, glibc 2.36)
+AWS_BASES = {  # AWS's Lambda Python bases: python:3.11 is Amazon Linux 2, python:3.12 Amazon Linux 2023
+    "public.ecr.aws/lambda/python:3.11": BaseSpec("3.11", (2, 26)),
+    "public.ecr.aws/lambda/python:3.12": BaseSpec("3.12", (2, 34)),
+}
 
 
 @dataclass
@@ -142,15 +160,15 @@ def is_ignored(rel_path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool
 # ---------------------------------------------------------------- wheelhouse
 
 
-def wheel_platforms(arch: str, glibc: tuple[int, int] = DEFAULT_GLIBC) -> list[str]:
+def wheel_platforms(arch: str, glibc: tuple[int, int] = HOST_BASE.glibc) -> list[str]:
     """pip `--platform` tags a base with this glibc can load, newest first."""
     m = MACHINE[arch]
     return [f"manylinux_2_{minor}_{m}" for minor in range(glibc[1], 16, -1)] + [f"manylinux2014_{m}"]
 
 
-def base_glibc(base_image: str) -> tuple[int, int]:
-    """The glibc of a base image: AWS python:3.11 is Amazon Linux 2 (2.26); others get DEFAULT_GLIBC."""
-    return (2, 26) if base_image.startswith("public.ecr.aws/lambda/python:3.11") else DEFAULT_GLIBC
+def base_spec(base_image: str) -> BaseSpec:
+    """The Python and glibc of a base image (AWS's by tag; any other base is taken as the kit's HOST_BASE)."""
+    return AWS_BASES.get(base_image.split("@")[0], HOST_BASE)
 
 
 def _check_runtime_arch(runtime: str, arch: str) -> None:
@@ -169,19 +187,20 @@ def _pip(args: list[str], what: str) -> None:
         raise KitError(f"{what} failed ({detail}); check the network/pip index and re-run.")
 
 
-def download_wheelhouse(runtime: str, arch: str = "x86_64", glibc: tuple[int, int] = DEFAULT_GLIBC) -> Path:
-    """The runtime's dependency wheels for Lambda (CPython 3.11, manylinux, binary only), cached."""
+def download_wheelhouse(runtime: str, arch: str = "x86_64", base: BaseSpec = HOST_BASE) -> Path:
+    """The runtime's dependency wheels for a Lambda base (its CPython, manylinux, binary only), cached."""
     _check_runtime_arch(runtime, arch)
     req = LAMBDA_APP / f"requirements-{runtime}.txt"
+    glibc = base.glibc
     platforms = wheel_platforms(arch, glibc)
-    key = hashlib.sha256("\n".join([req.read_text(), *platforms]).encode()).hexdigest()[:12]
+    key = hashlib.sha256("\n".join([req.read_text(), base.python, *platforms]).encode()).hexdigest()[:12]
     dest = kit_home() / "wheels" / f"{runtime}-{arch}-{key}"
     if (dest / ".complete").exists():
         return dest
     tmp = dest.with_name(dest.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    args = ["download", "--only-binary=:all:", "--python-version", PYTHON_VERSION, "--implementation", "cp",
-            "--abi", "cp311", *(f"--platform={p}" for p in platforms), "--timeout", "15", "--retries", "1",
+    args = ["download", "--only-binary=:all:", "--python-version", base.python, "--implementation", "cp",
+            "--abi", base.abi, *(f"--platform={p}" for p in platforms), "--timeout", "15", "--retries", "1",
             "-d", str(tmp), "-r", str(req)]
     if runtime == "torch":
         args += ["--extra-index-url", TORCH_CPU_INDEX]
@@ -191,7 +210,7 @@ def download_wheelhouse(runtime: str, arch: str = "x86_64", glibc: tuple[int, in
         if runtime == "torch" and glibc < (2, 28):
             raise KitError(
                 f"torch 2.13 wheels need glibc 2.28 but this base has glibc {glibc[0]}.{glibc[1]} (AWS's "
-                "python:3.11 base is Amazon Linux 2): use runtime='slim' with that base, or the offline base."
+                "python:3.11 base is Amazon Linux 2): use its python:3.12 base, or runtime='slim'."
             ) from e
         raise
     cuda = [p.name for p in tmp.glob("nvidia*")]
@@ -252,7 +271,7 @@ def _inputs_key(runtime: str, arch: str, model: Path, wheelhouse: Path) -> str:
 
 
 def stage_context(runtime: str, arch: str = "x86_64", model: Path | None = None,
-                  glibc: tuple[int, int] = DEFAULT_GLIBC) -> StagedImage:
+                  base: BaseSpec = HOST_BASE) -> StagedImage:
     """The build context `kit_home()/build/<runtime>-<arch>/context` (reused when its inputs are unchanged)."""
     _check_runtime_arch(runtime, arch)
     model = Path(model or default_model_dir())
@@ -260,7 +279,7 @@ def stage_context(runtime: str, arch: str = "x86_64", model: Path | None = None,
     missing = [n for n in MODEL_FILES[runtime] if not (model / n).exists()]
     if missing:
         raise KitError(f"The model at {model} lacks {', '.join(missing)}: re-run the export in 01_train.")
-    wheelhouse = download_wheelhouse(runtime, arch, glibc)
+    wheelhouse = download_wheelhouse(runtime, arch, base)
     key = _inputs_key(runtime, arch, model, wheelhouse)
     build = kit_home() / "build" / f"{runtime}-{arch}"
     context = build / "context"
@@ -290,8 +309,8 @@ def stage_context(runtime: str, arch: str = "x86_64", model: Path | None = None,
 class _Stager:
     """Runs a Dockerfile's steps on the host: each stage is a directory standing for its filesystem."""
 
-    def __init__(self, context: Path, fs: Path, build_args: dict[str, str], arch: str, glibc: tuple[int, int]):
-        self.context, self.fs, self.build_args, self.arch, self.glibc = context, fs, build_args, arch, glibc
+    def __init__(self, context: Path, fs: Path, build_args: dict[str, str], arch: str, base: BaseSpec):
+        self.context, self.fs, self.build_args, self.arch, self.base = context, fs, build_args, arch, base
         self.global_args: dict[str, str] = {}
         self.args: dict[str, str] = {}  # the current stage's ARGs (not part of the image's ENV)
         self.stages: dict[str, Path] = {}
@@ -363,8 +382,8 @@ class _Stager:
             raise KitError(f"The Dockerfile step `RUN {args}` cannot be staged without an engine: "
                            "only `RUN pip install ... --target DIR` is supported.")
         words = [str(self.host(w)) if w.startswith("/") else w for w in words[1:]]
-        platform = ["--only-binary=:all:", "--python-version", PYTHON_VERSION, "--implementation", "cp",
-                    "--abi", "cp311", *(f"--platform={p}" for p in wheel_platforms(self.arch, self.glibc))]
+        platform = ["--only-binary=:all:", "--python-version", self.base.python, "--implementation", "cp",
+                    "--abi", self.base.abi, *(f"--platform={p}" for p in wheel_platforms(self.arch, self.base.glibc))]
         _pip([*words, *platform], "Installing the wheelhouse into the task root")
 
 
@@ -416,7 +435,7 @@ def stage_task_root(runtime: str, arch: str = "x86_64", model: Path | None = Non
     context = Path(staged.context)
     fs = context.parent / "fs"
     shutil.rmtree(fs, ignore_errors=True)
-    stager = _Stager(context, fs, {"RUNTIME": runtime}, arch, DEFAULT_GLIBC)
+    stager = _Stager(context, fs, {"RUNTIME": runtime}, arch, HOST_BASE)
     stager.run(parse_dockerfile(DOCKERFILE.read_text()))
     task_root = stager.host(TASK_ROOT)
     tarball = context.parent / "layer.tar.gz"
@@ -439,7 +458,7 @@ def build_with_engine(client: Any, runtime: str, arch: str = "x86_64", model: Pa
 
     base = resolve_base_image(client)
     print(f"Building with the container engine ({engine_name(client)}) on base image {base}.")
-    staged = stage_context(runtime, arch, model, base_glibc(base))
+    staged = stage_context(runtime, arch, model, base_spec(base))
     ref = f"{IMAGE_NAME}:{staged.tag}"
     steps = len(parse_dockerfile(DOCKERFILE.read_text()))
     stream = client.api.build(path=staged.context, dockerfile="Dockerfile", tag=ref, rm=True, forcerm=True,

@@ -1,4 +1,4 @@
-"""The image's base: AWS's Lambda Python 3.11 base when the engine has or can pull it, else an offline twin.
+"""The image's base: AWS's Lambda Python 3.12 base (Amazon Linux 2023) when the engine has or can pull it, else an offline twin.
 
 The offline twin follows the AWS base's contract: task root /var/task (LAMBDA_TASK_ROOT, WORKDIR),
 Python 3.11 with awslambdaric as the runtime client in /var/runtime, pip for install stages, and
@@ -24,9 +24,9 @@ from tqdm.auto import tqdm
 from .errors import KitError
 from .local.runtime import host_arch, rie_binary
 
-AWS_BASE = "public.ecr.aws/lambda/python:3.11"
+AWS_BASE = "public.ecr.aws/lambda/python:3.12"  # Amazon Linux 2023: torch 2.13 needs glibc >= 2.28
 OFFLINE_BASE = "localhost/ltk-lambda-base:py3.11"
-DEBIAN_SUITE = "bookworm"  # its python3 is 3.11, like the AWS base
+DEBIAN_SUITE = "bookworm"  # its python3 is 3.11, the kit's own Python (host staging runs the same wheels)
 DEBIAN_PACKAGES = ("python3", "python3-pip", "python3-venv", "python-is-python3", "ca-certificates")
 RUNTIME_CLIENT = "awslambdaric"
 

@@ -29,7 +29,7 @@ def fake_model(path: Path, version: str = "abc123") -> Path:
 
 def test_dockerfile_contract() -> None:
     steps = image.parse_dockerfile(image.DOCKERFILE.read_text())
-    assert steps[0] == ("ARG", "BASE_IMAGE=public.ecr.aws/lambda/python:3.11")
+    assert steps[0] == ("ARG", "BASE_IMAGE=public.ecr.aws/lambda/python:3.12")
     assert [s for s in steps if s[0] == "FROM"] == [("FROM", "${BASE_IMAGE} AS deps"), ("FROM", "${BASE_IMAGE}")]
     assert ("ARG", "RUNTIME=slim") in steps
     assert steps[-1] == ("CMD", '["lambda_app.app.handler"]')
@@ -74,8 +74,9 @@ def test_wheel_platforms_follow_arch_and_glibc() -> None:
     assert tags[0] == "manylinux_2_28_aarch64" and tags[-1] == "manylinux2014_aarch64"
     assert "manylinux_2_17_aarch64" in tags and not any("x86_64" in t for t in tags)
     assert image.wheel_platforms("x86_64", (2, 26))[0] == "manylinux_2_26_x86_64"
-    assert image.base_glibc("public.ecr.aws/lambda/python:3.11") == (2, 26)
-    assert image.base_glibc("localhost/ltk-lambda-base:py3.11") == image.DEFAULT_GLIBC
+    assert image.base_spec("public.ecr.aws/lambda/python:3.11") == image.BaseSpec("3.11", (2, 26))
+    assert image.base_spec("public.ecr.aws/lambda/python:3.12").abi == "cp312"
+    assert image.base_spec("localhost/ltk-lambda-base:py3.11") == image.HOST_BASE
 
 
 # ---------------------------------------------------------------- the stager on small Dockerfiles
@@ -88,7 +89,7 @@ def run_stager(tmp_path: Path, dockerfile: str, build_args: dict[str, str] | Non
     (context / "app" / "b.py").write_text("B")
     (context / "app" / "notes.txt").write_text("N")
     (context / "req-x.txt").write_text("R")
-    stager = image._Stager(context, tmp_path / "fs", build_args or {}, "x86_64", image.DEFAULT_GLIBC)
+    stager = image._Stager(context, tmp_path / "fs", build_args or {}, "x86_64", image.HOST_BASE)
     stager.run(image.parse_dockerfile(dockerfile))
     return stager
 
@@ -222,6 +223,22 @@ def test_wheelhouse_args_name_cpu_index_and_platform(kit_home: Path, monkeypatch
     assert args[args.index("--python-version") + 1] == "3.11" and args[args.index("--abi") + 1] == "cp311"
 
 
+def test_wheelhouse_for_the_aws_base_targets_its_python(kit_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+
+    def fake_pip(args: list[str], what: str) -> None:
+        calls.append(args)
+        Path(args[args.index("-d") + 1]).mkdir(parents=True)
+
+    monkeypatch.setattr(image, "_pip", fake_pip)
+    image.download_wheelhouse("slim", "x86_64", image.base_spec("public.ecr.aws/lambda/python:3.12"))
+    image.download_wheelhouse("slim", "x86_64")  # the host's Python: a separate cache entry
+    (aws_args, host_args) = calls
+    assert aws_args[aws_args.index("--python-version") + 1] == "3.12" and "--abi" in aws_args
+    assert aws_args[aws_args.index("--abi") + 1] == "cp312" and "--platform=manylinux_2_34_x86_64" in aws_args
+    assert host_args[host_args.index("--abi") + 1] == "cp311" and "--platform=manylinux_2_34_x86_64" not in host_args
+
+
 def test_cuda_torch_is_refused(kit_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def fake_pip(args: list[str], what: str) -> None:
         dest = Path(args[args.index("-d") + 1])
@@ -240,7 +257,7 @@ def test_torch_on_amazon_linux_2_base_explains_glibc(kit_home: Path, monkeypatch
 
     monkeypatch.setattr(image, "_pip", failing_pip)
     with pytest.raises(KitError, match="glibc 2.28 but this base has glibc 2.26"):
-        image.download_wheelhouse("torch", glibc=(2, 26))
+        image.download_wheelhouse("torch", base=image.BaseSpec("3.11", (2, 26)))
 
 
 def test_pip_failure_is_one_sentence() -> None:
@@ -286,11 +303,11 @@ def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPat
 
     seen: dict[str, Any] = {}
 
-    def fake_stage_context(runtime: str, arch: str, model: Any, glibc: tuple[int, int]) -> image.StagedImage:
-        seen["glibc"] = glibc
+    def fake_stage_context(runtime: str, arch: str, model: Any, base: image.BaseSpec) -> image.StagedImage:
+        seen["base"] = base
         return image.StagedImage(runtime, arch, "v42", "/ctx", "k")
 
-    monkeypatch.setattr(helpers.offline_base, "resolve_base_image", lambda client: "public.ecr.aws/lambda/python:3.11")
+    monkeypatch.setattr(helpers.offline_base, "resolve_base_image", lambda client: "public.ecr.aws/lambda/python:3.12")
     monkeypatch.setattr(image, "stage_context", fake_stage_context)
     client = FakeClient([{"stream": "Step 1/13 : ARG BASE_IMAGE"}, {"stream": "Step 13/13 : CMD"},
                          {"stream": "Successfully built 123"}])
@@ -298,9 +315,9 @@ def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPat
     kw = client.api.kwargs
     assert built.image_ref == "ltk-translator:slim-v42" == kw["tag"]
     assert kw["platform"] == "linux/arm64" and kw["path"] == "/ctx"
-    assert kw["buildargs"] == {"BASE_IMAGE": "public.ecr.aws/lambda/python:3.11", "RUNTIME": "slim"}
-    assert seen["glibc"] == (2, 26)  # the AWS python:3.11 base is Amazon Linux 2
-    assert "container engine (podman) on base image public.ecr.aws/lambda/python:3.11" in capsys.readouterr().out
+    assert kw["buildargs"] == {"BASE_IMAGE": "public.ecr.aws/lambda/python:3.12", "RUNTIME": "slim"}
+    assert seen["base"] == image.BaseSpec("3.12", (2, 34))  # Amazon Linux 2023: cp312 wheels, glibc 2.34
+    assert "container engine (podman) on base image public.ecr.aws/lambda/python:3.12" in capsys.readouterr().out
 
 
 def test_engine_build_error_is_a_kit_error(monkeypatch: pytest.MonkeyPatch) -> None:

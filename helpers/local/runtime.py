@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import psutil
 
@@ -198,14 +198,27 @@ def host_arch() -> str:
     return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
 
 
+def _engine_for(rec: ImageRecord) -> Any:
+    """The container engine to run `rec` in, or None (no built image, or no engine answers)."""
+    from ..engine import docker_client
+
+    return docker_client() if rec.container_image else None
+
+
 def launch_instance(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
     """Run the built image in the local container engine when there is one, else the staged task root on the host."""
-    if rec.container_image:
-        try:
-            from ..engine import docker_client
-            from .container import launch_container
-        except ImportError:
-            docker_client = None  # type: ignore[assignment]
-        if docker_client is not None and docker_client() is not None:
-            return launch_container(rec, env, port)
+    if _engine_for(rec) is not None:
+        from .container import launch_container
+
+        return launch_container(rec, env, port)
     return launch_host(rec, env, port)
+
+
+def runner_description(rec: ImageRecord) -> str:
+    """Which of the two local paths `launch_instance` takes for `rec`, in words (notebooks print it)."""
+    client = _engine_for(rec)
+    if client is not None:
+        from ..engine import engine_name
+
+        return f"the built image, in a container ({engine_name(client)})"
+    return "the image's staged task root, in a host process (no container engine answers)"
