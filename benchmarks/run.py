@@ -13,16 +13,13 @@ Prints a table and checks the targets; writes latest.json, latest.md and latest.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import math
 import os
 import platform
-import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -37,7 +34,8 @@ from tqdm import tqdm
 
 from helpers.errors import KitError
 from helpers.local.images import ImageRecord
-from helpers.local.runtime import INVOKE_PATH, Instance, free_port, launch_host
+from helpers.local.invoke import PeakRss, init_ms_from_logs, post_invocation
+from helpers.local.runtime import Instance, free_port, launch_host
 from helpers.paths import LAMBDA_APP, REPO_ROOT, kit_home, model_dir as default_model_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -54,7 +52,6 @@ KIT_HANDLER = "lambda_app.app.handler"
 FUNCTION_ENV = {"LANG": "en_US.UTF-8", "TZ": ":UTC", "AWS_REGION": "us-east-1",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048", "AWS_LAMBDA_FUNCTION_TIMEOUT": "120",
                 "AWS_EXECUTION_ENV": "AWS_Lambda_Image"}
-_RIE_INIT = re.compile(r"INIT REPORT\(durationMs: ([0-9.]+)\)")
 
 
 # ---------------------------------------------------------------- statistics
@@ -77,12 +74,6 @@ def summarize(values_s: list[float]) -> dict[str, float]:
     return {"p50_ms": round(percentile(ms, 50), 3), "p99_ms": round(percentile(ms, 99), 3),
             "mean_ms": round(sum(ms) / len(ms), 3), "min_ms": round(min(ms), 3), "max_ms": round(max(ms), 3),
             "n": len(ms)}
-
-
-def init_ms_from_logs(logs: str) -> float | None:
-    """The RIE's `INIT REPORT(durationMs: ...)` (import + model load, Lambda's "Init Duration"), if logged."""
-    m = _RIE_INIT.search(logs)
-    return float(m.group(1)) if m else None
 
 
 # ---------------------------------------------------------------- inputs: model, sentences, task roots
@@ -162,17 +153,11 @@ def seed_task_root(torch_root: TaskRoot, tmp: Path) -> TaskRoot:
 
 def invoke(endpoint: str, event: dict[str, Any], timeout: float = 120) -> tuple[dict[str, Any], float]:
     """POST one event to the RIE; (decoded response body, round-trip seconds). KitError unless it is a 200."""
-    host, port = endpoint.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        t0 = time.perf_counter()
-        conn.request("POST", INVOKE_PATH, body=json.dumps(event), headers={"Content-Type": "application/json"})
-        raw = conn.getresponse().read()
-        rtt = time.perf_counter() - t0
-    except (OSError, http.client.HTTPException) as e:
-        raise KitError(f"The function did not answer ({e}): see its log above and re-run.") from None
-    finally:
-        conn.close()
+    t0 = time.perf_counter()
+    status, raw = post_invocation(endpoint, json.dumps(event).encode(), timeout)
+    rtt = time.perf_counter() - t0
+    if status is None:
+        raise KitError("The function did not answer: see its log above and re-run.")
     return parse_response(raw), rtt
 
 
@@ -190,25 +175,6 @@ def parse_response(raw: bytes) -> dict[str, Any]:
     return body
 
 
-class PeakRss(threading.Thread):
-    """Samples an instance's RSS every `interval` seconds until `finish()`; keeps the peak."""
-
-    def __init__(self, inst: Instance, interval: float = 0.005) -> None:
-        super().__init__(daemon=True)
-        self.inst, self.interval, self.peak = inst, interval, 0
-        self._done = threading.Event()
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self.peak = max(self.peak, self.inst.rss_bytes())
-            self._done.wait(self.interval)
-
-    def finish(self) -> int:
-        self._done.set()
-        self.join()
-        return max(self.peak, self.inst.rss_bytes())
-
-
 @contextmanager
 def running(root: TaskRoot) -> Iterator[tuple[Instance, PeakRss, float]]:
     """A new function instance of `root` with an RSS sampler; yields (instance, sampler, launch time)."""
@@ -217,7 +183,7 @@ def running(root: TaskRoot) -> Iterator[tuple[Instance, PeakRss, float]]:
     env = {**FUNCTION_ENV, "AWS_LAMBDA_FUNCTION_NAME": f"ltk-bench-{root.name}", **root.env}
     t0 = time.perf_counter()
     inst = launch_host(rec, env, free_port())
-    sampler = PeakRss(inst)
+    sampler = PeakRss(inst, interval=0.005)
     sampler.start()
     try:
         yield inst, sampler, t0
@@ -354,12 +320,13 @@ ADVICE: dict[tuple[str, str | None], str] = {
     ("peak_rss_mib", None): "shared libraries are resident after import; slim avoids torch's, and one thread "
                            "per runtime avoids per-thread arenas",
     ("warm_p50_ms", "torch"): "greedy decoding dispatches ~20 small torch ops per output token, so framework "
-                              "overhead dominates; serve the ONNX export (slim), or TorchScript decode_step",
+                              "overhead dominates (torch.jit.trace and int8 dynamic quantization did not help "
+                              "at this size); serve the ONNX export (slim)",
     ("warm_p50_ms", "slim"): "one decoder call per output token; int8 dynamic quantization or capping the "
                              "output length would shorten it",
     ("speedup", None): "the kit's artifacts are tiny (<1 MB, regex tokenizer), so loading them per request costs "
-                       "only a few ms; the seed's per-request spaCy/torchtext loads (not reproducible offline) "
-                       "cost far more, so the ratio against the real seed is larger",
+                       "only a few ms, and the runtime round trip alone (p50 minus handler p50) caps the ratio; "
+                       "the seed's per-request spaCy/torchtext loads (not installable offline) cost far more",
 }
 
 
@@ -504,7 +471,9 @@ def plot(m: dict[str, dict[str, float | None]], out: Path) -> Path:
     ax.set_yscale("log")
     shown = [v for n in names for k, _ in cases if (v := m[n][k])] or [1.0]
     ax.set_ylim(min(*shown, 5) / 2, max(*shown, 5) * 6)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: plain(v) if plain(v)[0] in "25" else ""))
     ax.set_xticks(range(len(names)), names)
     ax.set_title("Warm latency p50 through the runtime (ms, log)", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", ncol=3)
@@ -530,7 +499,6 @@ def run(quick: bool = False, staged: bool = True, n_cold: int = 5, n_warm: int =
         raise KitError(f"Unknown runtime(s) {sorted(unknown)}: choose from {', '.join(VARIANTS)}.")
     model = find_model(model)
     batch = batch_sentences()
-    load_before = os.getloadavg()
     results: dict[str, RuntimeResult] = {}
     with tempfile.TemporaryDirectory(prefix="ltk-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -539,6 +507,7 @@ def run(quick: bool = False, staged: bool = True, n_cold: int = 5, n_warm: int =
             roots[rt] = staged_task_root(rt, model) if staged else dev_task_root(rt, model, tmp)
         if SEED in runtimes:
             roots[SEED] = seed_task_root(roots["torch"], tmp)
+        load_before = os.getloadavg()  # after staging: the load the measurements ran under
         total = sum(n_cold + (n_seed if n == SEED else n_warm + n_warm_batch) for n in runtimes)
         with tqdm(total=total, desc="benchmark", unit="call", mininterval=2.0) as bar:
             for name in runtimes:

@@ -4,17 +4,12 @@ No wall-clock assertions: timings are measured and reported, never asserted."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from benchmarks import run as bench  # importable through pytest's `pythonpath = ["."]`
 from helpers.errors import KitError
-from helpers.paths import REPO_ROOT
-
-if str(REPO_ROOT) not in sys.path:  # benchmarks/ is not an installed package
-    sys.path.insert(0, str(REPO_ROOT))
-from benchmarks import run as bench  # noqa: E402
 
 
 def test_percentile_interpolates_like_numpy():

@@ -81,7 +81,7 @@ def runtime(kit_home, monkeypatch):
         return script["reply"]
 
     monkeypatch.setattr(inv, "launch_instance", launch)
-    monkeypatch.setattr(inv, "_post", post)
+    monkeypatch.setattr(inv, "post_invocation", post)
     logs = FakeLogs()
     lam = inv.LocalLambda(lambda region: logs, {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
     return lam, script, logs

@@ -24,7 +24,7 @@ from .runtime import INVOKE_PATH, Instance, free_port, launch_instance
 MiB = 1024 * 1024
 LOG_TAIL_BYTES = 4096
 _RIE_NOISE = re.compile(r"\(rapid\)|^(START|END|REPORT) RequestId: ")
-_RIE_INIT = re.compile(r"INIT REPORT\(durationMs: ([0-9.]+)\)")
+RIE_INIT = re.compile(r"INIT REPORT\(durationMs: ([0-9.]+)\)")
 _RIE_DONE = re.compile(r"INVOKE RTDONE\(status: \w+, produced bytes: \d+, duration: ([0-9.]+)ms\)")
 _RIE_START = re.compile(r"^START RequestId: ([0-9a-f-]+)", re.M)
 _RIE_TOTAL = re.compile(r"^REPORT RequestId: .*?\tDuration: ([0-9.]+) ms", re.M)
@@ -78,10 +78,10 @@ class InvokeResult:
         return base64.b64encode(self.log.encode()[-LOG_TAIL_BYTES:]).decode()
 
 
-class _PeakRss(threading.Thread):
-    """Samples an instance's RSS while an invocation runs; kills it past the memory limit like Lambda does."""
+class PeakRss(threading.Thread):
+    """Samples an instance's RSS while it works; past `limit_bytes` (if given) it kills it, as Lambda does."""
 
-    def __init__(self, inst: Instance, limit_bytes: int, interval: float = 0.01) -> None:
+    def __init__(self, inst: Instance, limit_bytes: int | None = None, interval: float = 0.01) -> None:
         super().__init__(daemon=True)
         self.inst, self.limit, self.interval = inst, limit_bytes, interval
         self.peak = inst.rss_bytes()
@@ -91,13 +91,14 @@ class _PeakRss(threading.Thread):
     def run(self) -> None:
         while not self._done.is_set():
             self.peak = max(self.peak, self.inst.rss_bytes())
-            if self.peak > self.limit:
+            if self.limit is not None and self.peak > self.limit:
                 self.out_of_memory = True
                 self.inst.stop()
                 return
             self._done.wait(self.interval)
 
     def finish(self) -> int:
+        """Stop sampling; the peak RSS in bytes."""
         self._done.set()
         self.join()
         return self.peak
@@ -115,7 +116,7 @@ def _stream_name() -> str:
     return f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{secrets.token_hex(16)}"
 
 
-def _post(endpoint: str, payload: bytes, timeout: float) -> tuple[int | None, bytes]:
+def post_invocation(endpoint: str, payload: bytes, timeout: float) -> tuple[int | None, bytes]:
     """POST to the RIE; (None, b"") when it does not answer within `timeout` or drops the connection."""
     host, port = endpoint.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
@@ -127,6 +128,12 @@ def _post(endpoint: str, payload: bytes, timeout: float) -> tuple[int | None, by
         return None, b""
     finally:
         conn.close()
+
+
+def init_ms_from_logs(logs: str) -> float | None:
+    """The emulator's `INIT REPORT(durationMs: ...)`: import + model load, Lambda's "Init Duration"."""
+    m = RIE_INIT.search(logs)
+    return float(m.group(1)) if m else None
 
 
 def _is_handler_error(body: bytes) -> bool:
@@ -199,10 +206,10 @@ class LocalLambda:
             inst = slot.instance
             assert inst is not None
             inst.read_logs()
-            sampler = _PeakRss(inst, spec.memory_mb * MiB)
+            sampler = PeakRss(inst, spec.memory_mb * MiB)
             sampler.start()
             t0 = time.monotonic()
-            status, body = _post(inst.endpoint, payload, timeout=spec.timeout_s + 15)
+            status, body = post_invocation(inst.endpoint, payload, timeout=spec.timeout_s + 15)
             wall_ms = (time.monotonic() - t0) * 1000
             peak = sampler.finish()
             result, reset = self._result(spec, inst, status, body, wall_ms, peak, sampler.out_of_memory, cold)
@@ -226,7 +233,7 @@ class LocalLambda:
         raw = self._rie_logs(inst, wait=status is not None and not oom)
         m = _RIE_START.search(raw)
         rid = m.group(1) if m else str(uuid.uuid4())
-        init, done, total = _RIE_INIT.search(raw), _RIE_DONE.search(raw), _RIE_TOTAL.search(raw)
+        init, done, total = RIE_INIT.search(raw), _RIE_DONE.search(raw), _RIE_TOTAL.search(raw)
         init_ms = float(init.group(1)) if (cold and init) else None
         duration = float(done.group(1)) if done else max(0.0, wall_ms - (init_ms or 0.0))
         if cold and init is None:  # RIE ran with a quiet log level: the split is unknown, count it all as init
