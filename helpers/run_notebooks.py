@@ -25,10 +25,12 @@ def run_notebook(name: str, out_dir: Path, timeout_s: int = 1800) -> float:
     start = time.perf_counter()
     client = NotebookClient(nb, timeout=timeout_s, kernel_name="python3",
                             resources={"metadata": {"path": str(src.parent)}})
-    try:
-        client.execute()
-    finally:
-        nbformat.write(nb, out_dir / f"{name}.ipynb")
+    # The kernel's own log (start-up chatter, crashes) goes to a file beside the executed copy.
+    with open(kit_home() / "runs" / f"{name}.kernel.log", "w") as kernel_log:
+        try:
+            client.execute(stdout=kernel_log, stderr=kernel_log)
+        finally:
+            nbformat.write(nb, out_dir / f"{name}.ipynb")
     return time.perf_counter() - start
 
 
@@ -40,8 +42,8 @@ def main(argv: list[str]) -> int:
     """
     inplace = argv[:1] == ["--inplace"]
     names = argv[1:] if inplace else NOTEBOOKS
+    (kit_home() / "runs").mkdir(parents=True, exist_ok=True)
     out_dir = REPO_ROOT / "notebooks" if inplace else kit_home() / "runs"
-    out_dir.mkdir(parents=True, exist_ok=True)
     demo = None
     for name in names:
         print(f"[kit] running notebooks/{name}.ipynb ...", flush=True)
