@@ -94,14 +94,33 @@ def delete_kit_resources(cfg: KitConfig, confirm: bool = False) -> dict[str, lis
     return found
 
 
-def forget_local_state(cfg: KitConfig) -> None:
+def remove_built_images(client: Any) -> list[str]:
+    """Remove the images the kit built in the local engine (found by their label), with all their tags.
+
+    The offline base image stays: like `.kit/`, it is a cache that makes the next build fast.
+    """
+    from .image import MODEL_LABEL
+
+    removed = []
+    for image in client.images.list(filters={"label": MODEL_LABEL}):
+        client.images.remove(image.id, force=True)
+        removed.extend(image.tags or [image.short_id])
+    return removed
+
+
+def forget_local_state(cfg: KitConfig) -> list[str]:
     """Remove the kit's local state; on `local` also stop the emulators and forget the local image store.
 
-    The trained model and the build caches in `.kit/` stay, so a re-run is fast (`rm -rf .kit` removes them).
+    Images the kit built in a local container engine are removed too (returned by tag). The trained model and
+    the build caches in `.kit/` stay, so a re-run is fast (`rm -rf .kit` removes them).
     """
+    from .engine import docker_client
+
     clear_state()
     if cfg.target == "local":
         from .local.stack import stop_stack
 
-        stop_stack()
+        stop_stack()  # first: it stops the function containers that use the images
         (kit_home() / "local" / "images.json").unlink(missing_ok=True)
+    client = docker_client()
+    return remove_built_images(client) if client is not None else []

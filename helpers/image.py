@@ -47,6 +47,7 @@ MODEL_FILES = {
     "slim": ("vocab.json", "model_card.json", "encoder.onnx", "decoder.onnx"),
 }
 IMAGE_NAME = "ltk-translator"  # local engine repository for built images
+MODEL_LABEL = "ltk.model-version"  # every image the kit builds carries it (04_cleanup finds them by it)
 
 
 @dataclass(frozen=True)
@@ -463,7 +464,7 @@ def build_with_engine(client: Any, runtime: str, arch: str = "x86_64", model: Pa
     steps = len(parse_dockerfile(DOCKERFILE.read_text()))
     stream = client.api.build(path=staged.context, dockerfile="Dockerfile", tag=ref, rm=True, forcerm=True,
                               buildargs={"BASE_IMAGE": base, "RUNTIME": runtime}, platform=PLATFORMS[arch],
-                              decode=True, labels={"ltk.model-version": staged.version})
+                              decode=True, labels={MODEL_LABEL: staged.version})
     with progress(total=steps, desc=f"docker build {ref}", unit="step") as bar:
         for chunk in stream:
             if "error" in chunk:

@@ -16,14 +16,6 @@ def size_rows(staged: list[StagedImage]) -> list[dict[str, float | str]]:
              "free_tier_pct": round(100 * s.tar_gz_bytes / ECR_FREE_TIER_BYTES, 1)} for s in staged]
 
 
-def format_rows(rows: list[dict[str, float | str]]) -> str:
-    """The rows as a fixed-width text table."""
-    head = f"{'runtime':<8}{'arch':<8}{'task root MB':>14}{'tar.gz MB':>11}{'% of free tier':>16}"
-    lines = [f"{r['runtime']:<8}{r['arch']:<8}{r['task_root_mb']:>14}{r['tar_gz_mb']:>11}{r['free_tier_pct']:>16}"
-             for r in rows]
-    return "\n".join([head, *lines])
-
-
 def plot_sizes(rows: list[dict[str, float | str]], out: Path) -> Path:
     """A grouped bar chart (disk vs gzip'd, per runtime) with the 500 MB ECR free-tier line; saved as PNG."""
     import matplotlib

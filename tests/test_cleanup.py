@@ -58,3 +58,32 @@ def test_deleting_on_aws_needs_confirmation(monkeypatch: pytest.MonkeyPatch) -> 
     cfg = get_config(target="aws")
     with pytest.raises(KitError, match="CONFIRM_DELETE = True"):
         delete_kit_resources(cfg)
+
+
+class _FakeImage:
+    def __init__(self, image_id: str, tags: list[str]) -> None:
+        self.id, self.short_id, self.tags = image_id, image_id[:19], tags
+
+
+class _FakeImages:
+    def __init__(self) -> None:
+        self.removed: list[tuple[str, bool]] = []
+        self.filters: dict | None = None
+
+    def list(self, filters: dict) -> list[_FakeImage]:
+        self.filters = filters
+        return [_FakeImage("sha256:" + "a" * 64, ["ltk-translator:slim-v1", "127.0.0.1:5000/ltk-translator:slim-v1"]),
+                _FakeImage("sha256:" + "b" * 64, [])]  # a build's untagged stage image
+
+    def remove(self, image_id: str, force: bool) -> None:
+        self.removed.append((image_id, force))
+
+
+def test_built_images_are_found_by_label_and_removed_with_all_tags() -> None:
+    from helpers.cleanup import remove_built_images
+
+    client = type("Client", (), {"images": _FakeImages()})()
+    removed = remove_built_images(client)
+    assert client.images.filters == {"label": "ltk.model-version"}
+    assert client.images.removed == [("sha256:" + "a" * 64, True), ("sha256:" + "b" * 64, True)]
+    assert removed == ["ltk-translator:slim-v1", "127.0.0.1:5000/ltk-translator:slim-v1", "sha256:bbbbbbbbbbbb"]
