@@ -251,7 +251,6 @@ def measure(root: TaskRoot, n_cold: int, n_warm: int, n_warm_batch: int, batch: 
 
 def thread_sweep(model: Path, batch: list[str], threads: list[int], reps: int) -> list[dict[str, Any]]:
     """In-process handler time per runtime and intra-op thread count (torch.set_num_threads / ORT sessions)."""
-    import onnxruntime as ort
     import torch
 
     from lambda_app.runtime_slim import OnnxBackend
@@ -265,14 +264,8 @@ def thread_sweep(model: Path, batch: list[str], threads: list[int], reps: int) -
             tr = base
             if runtime == "torch":
                 torch.set_num_threads(n)
-            else:  # the same sessions as OnnxBackend, with an explicit thread count
-                opts = ort.SessionOptions()
-                opts.log_severity_level, opts.intra_op_num_threads, opts.inter_op_num_threads = 3, n, 1
-                backend = OnnxBackend.__new__(OnnxBackend)
-                backend.encoder, backend.decoder = (
-                    ort.InferenceSession(str(model / f), opts, providers=["CPUExecutionProvider"])
-                    for f in ("encoder.onnx", "decoder.onnx"))
-                tr = Translator(backend, base.src_vocab, base.tgt_vocab, base.max_len, base.info)
+            else:
+                tr = Translator(OnnxBackend(model, threads=n), base.src_vocab, base.tgt_vocab, base.max_len, base.info)
             row: dict[str, Any] = {"runtime": runtime, "threads": n}
             for case, sentences in (("single", [SENTENCE]), (f"batch{len(batch)}", batch)):
                 tr.translate_batch(sentences)

@@ -19,12 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch  # libraries are imported once, at init, as the seed did; everything else is per request
+import torch  # noqa: F401  libraries are imported once, at init, as the seed did; everything else per request
 
 from lambda_app import text
-from lambda_app.model import ModelConfig, Seq2Seq
-from lambda_app.runtime_torch import TorchBackend
-from lambda_app.translator import Translator
+from lambda_app.translator import Translator, load_translator
 
 
 def _model_dir() -> Path:
@@ -35,12 +33,9 @@ def _load_everything(model_dir: Path) -> Translator:
     """Tokenizer, both vocabularies, the network and its weights: what the seed did per request."""
     re.purge()  # the tokenizer's patterns are compiled afresh, as the seed re-created its tokenizer
     text._TOKEN = re.compile(text._TOKEN.pattern)
-    card = json.loads((model_dir / "model_card.json").read_text())
-    src_vocab, tgt_vocab = text.load_vocabs(model_dir / "vocab.json")
-    model = Seq2Seq(ModelConfig(**card["config"]["model"]))
-    model.load_state_dict(torch.load(model_dir / "weights.pt", map_location="cpu", weights_only=True))
-    info = {"name": card["name"], "version": card["version"], "runtime": "seed"}
-    return Translator(TorchBackend(model), src_vocab, tgt_vocab, int(card["config"]["max_len"]), info)
+    translator = load_translator(model_dir, "torch")  # card, both vocabularies, the network, its weights
+    translator.info = {**translator.info, "runtime": "seed"}
+    return translator
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ chain and `cfg.region`; on `local` it points at the local stack (started on dema
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterator
@@ -69,3 +70,14 @@ def aws_errors() -> Iterator[None]:
             raise KitError(f"AWS refused {op} ({code}: {msg}): check your credentials and give your IAM user "
                            "the permissions the README lists.") from None
         raise
+
+
+def pages(call: Callable[..., dict[str, Any]], key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """All items of a list call that pages with NextToken but has no boto3 paginator (API Gateway v2)."""
+    items, token = [], None
+    while True:
+        page = call(**kwargs, **({"NextToken": token} if token else {}))
+        items.extend(page.get(key, []))
+        token = page.get("NextToken")
+        if not token:
+            return items

@@ -2,13 +2,11 @@
 so a half-failed earlier run is cleaned up too; then prove that nothing is left."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from .aws import aws_errors, client
+from .aws import aws_errors, client, pages
 from .config import KitConfig
 from .errors import KitError
-from .paths import kit_home
 from .state import clear_state
 
 KINDS = ("http_apis", "lambda_functions", "iam_roles", "ecr_repositories", "log_groups")
@@ -26,7 +24,7 @@ def find_kit_resources(cfg: KitConfig) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {k: [] for k in KINDS}
     with aws_errors():
         apigw = client("apigatewayv2", cfg)
-        for api in _pages(apigw.get_apis, "Items"):
+        for api in pages(apigw.get_apis, "Items"):
             if _is_kits(cfg, api["Name"], api.get("Tags")):
                 found["http_apis"].append(f"{api['Name']} ({api['ApiId']})")
         lam = client("lambda", cfg)
@@ -55,17 +53,6 @@ def find_kit_resources(cfg: KitConfig) -> dict[str, list[str]]:
                 logGroupNamePrefix=f"/aws/lambda/{cfg.prefix}-"):
             found["log_groups"].extend(g["logGroupName"] for g in page["logGroups"])
     return found
-
-
-def _pages(call: Callable[..., dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """Follow NextToken for API Gateway v2 calls (they have no boto3 paginator)."""
-    items, token = [], None
-    while True:
-        page = call(**({"NextToken": token} if token else {}))
-        items.extend(page.get(key, []))
-        token = page.get("NextToken")
-        if not token:
-            return items
 
 
 def delete_kit_resources(cfg: KitConfig, confirm: bool = False) -> dict[str, list[str]]:
@@ -118,9 +105,10 @@ def forget_local_state(cfg: KitConfig) -> list[str]:
 
     clear_state()
     if cfg.target == "local":
+        from .local.images import forget_images
         from .local.stack import stop_stack
 
         stop_stack()  # first: it stops the function containers that use the images
-        (kit_home() / "local" / "images.json").unlink(missing_ok=True)
+        forget_images()
     client = docker_client()
     return remove_built_images(client) if client is not None else []

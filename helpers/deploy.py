@@ -214,21 +214,10 @@ def _cap_concurrency(lam: Any, name: str, changes: Changes) -> int | None:
         return None
 
 
-def _pages(call: Callable[..., dict[str, Any]], key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    """All items of an API Gateway v2 list call (these have no boto3 paginator)."""
-    items, token = [], None
-    while True:
-        page = call(**kwargs, **({"NextToken": token} if token else {}))
-        items.extend(page.get(key, []))
-        token = page.get("NextToken")
-        if not token:
-            return items
-
-
 def ensure_http_api(cfg: KitConfig, fn: Function, changes: Changes) -> HttpApi:
     """The HTTP API in front of `fn`: proxy integration, both routes, throttled $default stage, invoke permission."""
     gw, name = aws.client("apigatewayv2", cfg), api_name(cfg)
-    found = [a for a in _pages(gw.get_apis, "Items") if a["Name"] == name]
+    found = [a for a in aws.pages(gw.get_apis, "Items") if a["Name"] == name]
     if len(found) > 1:
         raise KitError(f"There are {len(found)} HTTP APIs named {name}: "
                        "delete the extra ones (04_cleanup), then re-run.")
@@ -244,7 +233,7 @@ def ensure_http_api(cfg: KitConfig, fn: Function, changes: Changes) -> HttpApi:
         changes.created.append(f"http-api {name}")
     api_id = api["ApiId"]
     target = f"integrations/{_ensure_integration(gw, api_id, fn.arn, changes)}"
-    routes = {r["RouteKey"]: r for r in _pages(gw.get_routes, "Items", ApiId=api_id)}
+    routes = {r["RouteKey"]: r for r in aws.pages(gw.get_routes, "Items", ApiId=api_id)}
     for key in ROUTES:
         if key not in routes:
             gw.create_route(ApiId=api_id, RouteKey=key, Target=target)
@@ -261,7 +250,7 @@ def _ensure_integration(gw: Any, api_id: str, function_arn: str, changes: Change
     """The API's one Lambda proxy integration (payload format 2.0) pointing at `function_arn`; its id."""
     wanted = {"IntegrationUri": function_arn, "PayloadFormatVersion": "2.0",
               "TimeoutInMillis": INTEGRATION_TIMEOUT_MS}
-    existing = [i for i in _pages(gw.get_integrations, "Items", ApiId=api_id) if i["IntegrationType"] == "AWS_PROXY"]
+    existing = [i for i in aws.pages(gw.get_integrations, "Items", ApiId=api_id) if i["IntegrationType"] == "AWS_PROXY"]
     if not existing:
         made = gw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationMethod="POST", **wanted)
         changes.created.append("integration lambda-proxy")
@@ -275,7 +264,7 @@ def _ensure_integration(gw: Any, api_id: str, function_arn: str, changes: Change
 
 def _ensure_stage(cfg: KitConfig, gw: Any, api_id: str, changes: Changes) -> None:
     """The auto-deploying $default stage with throttling limits (so the URL has no stage path)."""
-    stages = {s["StageName"]: s for s in _pages(gw.get_stages, "Items", ApiId=api_id)}
+    stages = {s["StageName"]: s for s in aws.pages(gw.get_stages, "Items", ApiId=api_id)}
     if STAGE not in stages:
         gw.create_stage(ApiId=api_id, StageName=STAGE, AutoDeploy=True, DefaultRouteSettings=THROTTLING,
                         Tags=cfg.tags)

@@ -17,10 +17,11 @@ from typing import Any
 
 from .config import KitConfig
 from .errors import KitError
-from .image import BuiltImage, StagedImage, progress
+from .engine import MANIFEST_TYPES
+from .image import MODEL_LABEL, TASK_ROOT, BuiltImage, StagedImage, progress
 
 REPOSITORY = "translator"  # cfg.name(REPOSITORY) -> e.g. `ltk-translator`
-MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
+MANIFEST_TYPE = MANIFEST_TYPES[0]  # Docker v2 schema 2: what Lambda accepts
 CONFIG_TYPE = "application/vnd.docker.container.image.v1+json"
 LAYER_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 ARCH_GO = {"x86_64": "amd64", "arm64": "arm64"}
@@ -81,7 +82,7 @@ def local_manifest(staged: StagedImage) -> tuple[str, str]:
     config = json.dumps({
         "architecture": ARCH_GO[staged.arch], "os": "linux",
         "config": {"Env": [f"{k}={v}" for k, v in sorted(staged.env.items())], "Cmd": staged.cmd,
-                   "WorkingDir": "/var/task", "Labels": {"ltk.model-version": staged.version}},
+                   "WorkingDir": TASK_ROOT, "Labels": {MODEL_LABEL: staged.version}},
         "rootfs": {"type": "layers", "diff_ids": [staged.diff_id]},
     }, sort_keys=True).encode()
     manifest = json.dumps({
@@ -199,7 +200,7 @@ def _layer_bytes(ecr: Any, name: str, digests: list[str]) -> dict[str, int]:
     if not digests:
         return {}
     images = ecr.batch_get_image(repositoryName=name, imageIds=[{"imageDigest": d} for d in digests],
-                                 acceptedMediaTypes=[MANIFEST_TYPE, "application/vnd.oci.image.manifest.v1+json"])
+                                 acceptedMediaTypes=list(MANIFEST_TYPES))
     return {i["imageId"]["imageDigest"]: sum(layer["size"] for layer in json.loads(i["imageManifest"])["layers"])
             for i in images["images"]}
 

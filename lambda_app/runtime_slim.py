@@ -11,10 +11,11 @@ import onnxruntime as ort
 class OnnxBackend:
     """Runs `encoder.onnx` once per batch and `decoder.onnx` once per output token."""
 
-    def __init__(self, model_dir: Path):
+    def __init__(self, model_dir: Path, threads: int = 1):
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
-        opts.intra_op_num_threads = opts.inter_op_num_threads = 1  # tiny model: threads only add overhead
+        opts.intra_op_num_threads = threads  # 1 by default: for this tiny model threads only add overhead
+        opts.inter_op_num_threads = 1
         providers = ["CPUExecutionProvider"]
         self.encoder = ort.InferenceSession(str(Path(model_dir) / "encoder.onnx"), opts, providers=providers)
         self.decoder = ort.InferenceSession(str(Path(model_dir) / "decoder.onnx"), opts, providers=providers)

@@ -101,7 +101,7 @@ class Translator:
         ids, attn = self._decode([toks])
         row = ids[0].tolist()
         n_out = row.index(EOS_ID) + 1 if EOS_ID in row else len(row)  # up to and including <eos>
-        source = [t if t in self.src_vocab.stoi else "<unk>" for t in toks] + ["<eos>"]
+        source = [self.src_vocab.itos[i] for i in source_ids(self.src_vocab, toks, self.max_len)]
         target = [self.tgt_vocab.itos[i] for i in row[:n_out]]
         return Alignment(source, target, attn[0, :n_out])
 

@@ -1,8 +1,6 @@
 """Run a function's real image in the container engine, with AWS's Runtime Interface Emulator mounted (as SAM does)."""
 from __future__ import annotations
 
-import socket
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,7 +11,7 @@ from docker.types import Ulimit
 
 from ..engine import require_engine
 from ..errors import KitError
-from .runtime import rie_binary
+from .runtime import free_port, rie_binary, wait_for_port
 
 if TYPE_CHECKING:
     from .images import ImageRecord
@@ -23,18 +21,6 @@ LABEL = "ltk.launcher"
 # Explicit limits: podman's default crun/runc setup here refuses to raise them (see .ci/container-services).
 ULIMITS = [Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="nproc", soft=1024, hard=1024)]
 READY_TIMEOUT_S = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass
@@ -97,7 +83,7 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         RIE_IN_CONTAINER, "--log-level", "error",
         "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
         # The host network is shared, so the runtime API needs its own free port too.
-        "--runtime-api-address", f"127.0.0.1:{_free_port()}",
+        "--runtime-api-address", f"127.0.0.1:{free_port()}",
         *(image.attrs["Config"].get("Entrypoint") or []),
     ]
     container = client.containers.run(
@@ -113,11 +99,8 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         detach=True,
     )
     instance = ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container)
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while not _listening(port):
-        if not instance.alive() or time.monotonic() > deadline:
-            logs = instance.read_logs()[-2000:]
-            instance.stop()
-            raise KitError(f"The function container did not start (its output: {logs!r}); fix the image and retry.")
-        time.sleep(0.1)
+    if not wait_for_port(port, READY_TIMEOUT_S, instance.alive):
+        logs = instance.read_logs()[-2000:]
+        instance.stop()
+        raise KitError(f"The function container did not start (its output: {logs!r}); fix the image and retry.")
     return instance

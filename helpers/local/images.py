@@ -88,3 +88,9 @@ def find_image(image_uri: str) -> ImageRecord | None:
         if digest is None and rec_tag == (tag or "latest"):
             return rec
     return None
+
+
+def forget_images() -> None:
+    """Empty the local image store (04_cleanup: the emulated ECR it mirrors is gone with the stack)."""
+    with _locked() as path:
+        path.unlink(missing_ok=True)
