@@ -131,14 +131,14 @@ def ensure_role(cfg: KitConfig, changes: Changes) -> str:
 
 
 def image_architecture(cfg: KitConfig, image_uri: str) -> str:
-    """The CPU architecture the image was built for (local image store, or 02's saved state; x86_64 by default)."""
+    """The CPU architecture the image was built for (local image store, or what 02 saved; x86_64 by default)."""
     if cfg.target == "local":
         from .local.images import find_image
 
         rec = find_image(image_uri)
         if rec is not None:
             return rec.architecture
-    return str(load_state().get("architecture", "x86_64"))
+    return str(load_state().get("image_architectures", {}).get(image_uri, "x86_64"))
 
 
 def _retry_until_role_assumable(cfg: KitConfig, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:

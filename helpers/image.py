@@ -3,7 +3,7 @@
 One source of truth: the build context is staged here (Dockerfile, .dockerignore, wheelhouse/,
 lambda_app/, model/), and without an engine the task root is produced by *interpreting that same
 Dockerfile* (its ARG / FROM / ENV / COPY / `RUN pip install` / CMD steps) on the host, into
-`kit_home()/build/<runtime>-<arch>/fs/<stage>/...`. The local target then runs exactly those contents.
+`kit_home()/build/<runtime>-<arch>-<python abi>/fs/<stage>/...`. The local target then runs exactly those contents.
 
 The wheelhouse is downloaded once per runtime, architecture and base (its Python and glibc, see
 `base_spec`) with `pip download` (binary manylinux wheels only); torch comes from the PyTorch CPU index
@@ -273,7 +273,7 @@ def _inputs_key(runtime: str, arch: str, model: Path, wheelhouse: Path) -> str:
 
 def stage_context(runtime: str, arch: str = "x86_64", model: Path | None = None,
                   base: BaseSpec = HOST_BASE) -> StagedImage:
-    """The build context `kit_home()/build/<runtime>-<arch>/context` (reused when its inputs are unchanged)."""
+    """The build context `kit_home()/build/<runtime>-<arch>-<abi>/context` (reused when its inputs are unchanged)."""
     _check_runtime_arch(runtime, arch)
     model = Path(model or default_model_dir())
     version = model_version(model)
@@ -282,7 +282,7 @@ def stage_context(runtime: str, arch: str = "x86_64", model: Path | None = None,
         raise KitError(f"The model at {model} lacks {', '.join(missing)}: re-run the export in 01_train.")
     wheelhouse = download_wheelhouse(runtime, arch, base)
     key = _inputs_key(runtime, arch, model, wheelhouse)
-    build = kit_home() / "build" / f"{runtime}-{arch}"
+    build = kit_home() / "build" / f"{runtime}-{arch}-{base.abi}"  # one folder per base: no cache evicts another
     context = build / "context"
     staged = StagedImage(runtime=runtime, arch=arch, version=version, context=str(context), key=key)
     meta = build / "stage.json"

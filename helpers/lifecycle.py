@@ -26,8 +26,10 @@ def lifecycle_policy(expire_days: int = 1, keep_last: int | None = None) -> dict
             raise KitError(f"keep_last must be at least 1 (got {keep_last}), or None to keep every image.")
         rules.append({
             "rulePriority": 1,
-            "description": f"keep only the last {keep_last} images",
-            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_last},
+            "description": f"keep only the last {keep_last} tagged images",
+            # ECR allows one `any` rule, with the lowest priority: this one selects tagged images only.
+            "selection": {"tagStatus": "tagged", "tagPatternList": ["*"], "countType": "imageCountMoreThan",
+                          "countNumber": keep_last},
             "action": {"type": "expire"},
         })
     rules.append({

@@ -112,7 +112,7 @@ def parse_event(event: Any) -> tuple[str, str, Any]:
 def _decode_body(body: str | None, is_base64: bool) -> Any:
     if body is None or body == "":
         raise BadRequest("The request body is empty: send JSON like {\"sentence\": \"...\"}.")
-    if len(body) > MAX_BODY_BYTES * (4 / 3 if is_base64 else 1) + 4:
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES * (4 / 3 if is_base64 else 1) + 4:  # bytes, not characters
         raise BadRequest(f"The request body is over {MAX_BODY_BYTES} bytes.", status=413)
     if is_base64:
         try:

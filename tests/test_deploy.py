@@ -86,6 +86,14 @@ def test_first_deploy_creates_everything(cfg):
     assert load_state()["deployment"]["api_id"] == d.api.api_id
 
 
+def test_function_architecture_follows_what_02_pushed(cfg):
+    save_state(image_architectures={IMAGES["slim"]: "arm64"})
+    deploy.deploy(cfg)
+    lam = aws.client("lambda", cfg)
+    assert lam.get_function_configuration(FunctionName="ltk-translator-slim")["Architectures"] == ["arm64"]
+    assert lam.get_function_configuration(FunctionName="ltk-translator-torch")["Architectures"] == ["x86_64"]
+
+
 def test_redeploy_updates_and_creates_nothing(cfg):
     first = deploy.deploy(cfg)
     before = inventory(cfg)

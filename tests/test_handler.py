@@ -118,6 +118,8 @@ def test_unicode_survives_round_trip(fake: FakeTranslator) -> None:
     (http_v2("POST", "/translate", {"sentences": ["ok", 3]}), 400, "'sentences[1]' must be a string"),
     (http_v2("POST", "/translate", {"sentences": ["ok", ""]}), 400, "'sentences[1]' is empty"),
     (http_v2("POST", "/translate", {"sentence": "x" * (app.MAX_BODY_BYTES + 10)}), 413, "over 65536 bytes"),
+    (http_v2("POST", "/translate", '{"sentence": "' + "é" * (app.MAX_BODY_BYTES // 2 + 10) + '"}'), 413,
+     "over 65536 bytes"),  # UTF-8 text: the limit counts bytes
     ("just a string", 400, "must be a JSON object"),
     (http_v2("GET", "/translate"), 405, "/translate accepts POST, not GET"),
     (rest_v1("PUT", "/translate", {"sentence": SEED}), 405, "accepts POST, not PUT"),

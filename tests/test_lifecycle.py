@@ -39,6 +39,13 @@ def test_keep_last_claims_images_before_the_age_rule() -> None:
     assert {v.rule for v in verdicts if v.expires} == {1}
 
 
+def test_only_the_last_rule_selects_any_image() -> None:
+    """ECR refuses a policy with more than one tagStatus=any rule, or one that is not the last."""
+    rules = lifecycle_policy(expire_days=3, keep_last=2)["rules"]
+    assert [r["selection"]["tagStatus"] for r in rules] == ["tagged", "any"]
+    assert rules[0]["selection"]["tagPatternList"] == ["*"]
+
+
 def test_everything_expires_once_time_passes() -> None:
     images = [_image("sha256:a", 0), _image("sha256:b", 0.5)]
     later = NOW + timedelta(days=2)
