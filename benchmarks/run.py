@@ -2,7 +2,7 @@
 
 One run measures, on this machine, the `torch` and `slim` runtimes and the seed repo's design
 (benchmarks/seed_handler.py: everything loaded per request), each as a real function process under AWS's
-Runtime Interface Emulator (helpers.local.runtime.launch_host, the runtime the notebooks use):
+Runtime Interface Emulator (helpers.local.launchers.launch_host, the runtime the notebooks use):
 
     .venv/bin/python -m benchmarks.run            # full run (stages the image task roots once, cached)
     .venv/bin/python -m benchmarks.run --quick    # a few repetitions, repo sources + this venv's packages
@@ -32,11 +32,11 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`
 
 from tqdm import tqdm
 
-from helpers.errors import KitError
+from helpers.core.errors import KitError
 from helpers.local.images import ImageRecord
-from helpers.local.invoke import PeakRss, init_ms_from_logs, post_invocation
-from helpers.local.runtime import Instance, free_port, launch_host
-from helpers.paths import LAMBDA_APP, REPO_ROOT, kit_home, model_dir as default_model_dir
+from helpers.local.lambda_service import PeakRss, init_ms_from_logs, post_invocation
+from helpers.local.launchers import Instance, free_port, launch_host
+from helpers.core.paths import LAMBDA_APP, REPO_ROOT, kit_home, model_dir as default_model_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED_HANDLER = Path(__file__).resolve().parent / "seed_handler.py"
@@ -95,7 +95,7 @@ def find_model(explicit: Path | None = None) -> Path:
 
 def batch_sentences(n: int = BATCH) -> list[str]:
     """`n` fixed French sentences from the training grammar (deterministic)."""
-    from helpers.corpus import generate_pairs
+    from helpers.train.corpus import generate_pairs
 
     return [p.fr for p in generate_pairs(n, seed=7)]
 
@@ -113,8 +113,8 @@ class TaskRoot:
 
 
 def staged_task_root(runtime: str, model: Path) -> TaskRoot:
-    """The image's task root staged from lambda_app/Dockerfile by helpers.image (cached across runs)."""
-    from helpers.image import stage_task_root
+    """The image's task root staged from lambda_app/Dockerfile by helpers.build.staging (cached across runs)."""
+    from helpers.build.staging import stage_task_root
 
     s = stage_task_root(runtime, "x86_64", model)
     assert s.task_root is not None

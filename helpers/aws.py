@@ -15,8 +15,8 @@ from botocore.config import Config
 from botocore.exceptions import (ClientError, EndpointConnectionError, InvalidRegionError, NoCredentialsError,
                                  NoRegionError, PartialCredentialsError)
 
-from .config import KitConfig, get_config
-from .errors import KitError
+from helpers.core.config import KitConfig, get_config
+from helpers.core.errors import KitError
 
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
            "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch",
@@ -38,7 +38,7 @@ def client(service: str, cfg: KitConfig | None = None) -> Any:
     """A boto3 client for `service` on the configured target (local: the local stack, started if needed)."""
     cfg = cfg or get_config()
     if cfg.target == "local":
-        from .local.stack import ensure_stack
+        from helpers.local.stack import ensure_stack
 
         return _client(service, cfg.region, ensure_stack().endpoint)
     with aws_errors():

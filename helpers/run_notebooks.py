@@ -12,8 +12,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .paths import REPO_ROOT, kit_home
-from .state import load_state
+from helpers.core.paths import REPO_ROOT, kit_home
+from helpers.core.state import load_state
 
 NOTEBOOKS = ["01_train", "02_build_image", "03_deploy_lambda", "04_cleanup"]
 

@@ -5,19 +5,22 @@ The model is loaded once, when Lambda initialises the function (module import), 
 API (README-ready):
 
 - `POST /translate` with `{"sentence": "Les deux chiens marchent dans le parc."}` returns
-  `200 {"fr": "...", "en": "...", "duration": seconds}`.
+  `200 {"fr": "...", "en": "...", "duration": seconds, "unknown": [words the model never saw]}`.
 - `POST /translate` with `{"sentences": ["...", "..."]}` translates a batch in one call and returns
-  `200 {"translations": [{"fr": "...", "en": "..."}, ...], "duration": seconds}`.
+  `200 {"translations": [{"fr": "...", "en": "...", "unknown": [...]}, ...], "duration": seconds}`.
 - `GET /health` returns `200 {"status": "ok", "name", "version", "runtime", "limits"}`.
-- Limits: a sentence has 1 to 500 characters (MAX_SENTENCE_CHARS); a batch has 1 to 32 sentences
-  (MAX_BATCH); a request body is at most 64 KiB (MAX_BODY_BYTES, else 413).
-- Bad input gets a 400 with `{"error": "<what is wrong>"}`; a wrong method on a known path gets 405,
-  an unknown path 404. A 500 means a fault in the function: its body names the request id, and the
-  stack trace goes to the function's log only.
+- `GET /` returns a small demo page (HTML) that calls the two routes above.
+- Limits: a sentence has 1 to 500 characters (MAX_SENTENCE_CHARS) and at least one visible one; a batch
+  has 1 to 32 sentences (MAX_BATCH); a request body is at most 64 KiB (MAX_BODY_BYTES, else 413), valid
+  UTF-8 and strict JSON (no NaN, integers of at most MAX_INT_DIGITS digits, not nested too deeply).
+- Bad input gets a 4xx with `{"error": "<what is wrong>"}`: whatever a client sends, the answer is never a
+  5xx. A wrong method on a known path gets 405, an unknown path 404. No loaded model gets 503. A 500 means
+  a fault in the function: its body names the request id, and the stack trace goes to the log only.
 
 Accepted events: API Gateway HTTP API (payload 2.0), REST API (payload 1.0), bodies base64-encoded or
 not, and a direct invoke whose event is the JSON request object itself (treated as `POST /translate`).
 The response is always the API Gateway proxy shape `{"statusCode", "headers", "body"}`.
+`handle_request` is the one path every request takes, from here and from `serve.py` (SageMaker).
 
 Environment: MODEL_DIR (default: `model/` beside this package) and MODEL_RUNTIME (`torch` | `slim`;
 default: `slim` when the model directory has the ONNX files, else `torch`).
@@ -25,18 +28,22 @@ default: `slim` when the model directory has the ONNX files, else `torch`).
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping, NamedTuple
+
+from . import demo_page
+from .text import tokenize
 
 MAX_SENTENCE_CHARS = 500
 MAX_BATCH = 32
 MAX_BODY_BYTES = 64 * 1024
-ROUTES: dict[str, str] = {"/translate": "POST", "/health": "GET"}
+MAX_INT_DIGITS = 100
+ROUTES: dict[str, str] = {"/": "GET", "/translate": "POST", "/health": "GET"}
+JSON_HEADERS: dict[str, str] = {"Content-Type": "application/json"}
 
 log = logging.getLogger("lambda_app")
 log.setLevel(logging.INFO)
@@ -49,6 +56,18 @@ class BadRequest(ValueError):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+
+
+class ModelUnavailable(RuntimeError):
+    """No model is loaded: a 503 (the service cannot answer, whatever the client sends)."""
+
+
+class Response(NamedTuple):
+    """An HTTP response: status, headers and the body as text (always encodable as UTF-8)."""
+
+    status: int
+    headers: dict[str, str]
+    body: str
 
 
 def default_model_dir() -> Path:
@@ -75,63 +94,178 @@ def model_runtime(model_dir: Path) -> str:
 _translator: Any | None = load_from_env()
 
 
-def _response(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", **(headers or {})},
-        "body": json.dumps(payload, ensure_ascii=False),
-        "isBase64Encoded": False,
-    }
+# ---------------------------------------------------------------- one path for every request
 
 
-def parse_event(event: Any) -> tuple[str, str, Any]:
-    """(method, path, body) for an HTTP API 2.0, REST 1.0 or direct-invoke event; body is decoded JSON."""
+def handle_request(method: str, path: str, body: bytes | str | None, is_base64: bool = False,
+                   request_id: str = "-", routes: Mapping[str, str] | None = None) -> Response:
+    """Route, decode, validate and answer one HTTP request; every outcome is a Response, never an exception.
+
+    `routes` maps public paths onto ROUTES' paths (serve.py: `/ping` -> `/health`); default: ROUTES as is.
+    """
+    return _guarded(lambda: _answer(method, path, body, is_base64, routes), request_id, path)
+
+
+def handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """Lambda entry point: the event's request answered like `handle_request`, as an API Gateway proxy response."""
+    request_id = str(getattr(context, "aws_request_id", "-"))
+    path = (event.get("rawPath") or event.get("path")) if isinstance(event, dict) else None
+    resp = _guarded(lambda: _answer(*_event_request(event)), request_id, path)
+    return {"statusCode": resp.status, "headers": resp.headers, "body": resp.body, "isBase64Encoded": False}
+
+
+def _answer(method: str, path: str, body: bytes | str | None, is_base64: bool,
+            routes: Mapping[str, str] | None = None) -> Response:
+    """The response to one request (raises BadRequest / ModelUnavailable); the body is decoded only if read."""
+    return _dispatch(method, path, lambda: decode_body(body, is_base64), routes)
+
+
+def _guarded(run: Callable[[], Response], request_id: str, path: Any) -> Response:
+    """`run()`, with client errors as 4xx, no model as 503 and anything else as a logged 500."""
+    try:
+        resp = run()
+    except BadRequest as e:
+        resp = _json(e.status, {"error": str(e)}, e.headers)
+    except ModelUnavailable as e:
+        resp = _json(503, {"error": str(e)})
+    except Exception:
+        log.exception("Request %s failed", request_id)
+        resp = _json(500, {"error": f"Internal error; see the function's log for request {_shown(request_id)}."})
+    log.info(json.dumps({"request_id": request_id, "path": _shown(str(path or "?")), "status": resp.status}))
+    return resp
+
+
+def _json(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(payload, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate slipped through: escape it rather than fail to send
+        text = json.dumps(payload)
+    return Response(status, {**JSON_HEADERS, **(headers or {})}, text)
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """`text` safe to echo in a message: shortened, unprintable characters (and surrogates) escaped."""
+    short = text[:limit] + ("..." if len(text) > limit else "")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in short)
+
+
+def _event_request(event: Any) -> tuple[str, str, Any, bool]:
+    """(method, path, body, is_base64) of an HTTP API 2.0, REST 1.0 or direct-invoke event."""
     if not isinstance(event, dict):
         raise BadRequest("The event must be a JSON object like {\"sentence\": \"...\"}.")
     if event.get("version") == "2.0" and "requestContext" in event:
-        http = event["requestContext"].get("http", {})
-        method, path = http.get("method", ""), event.get("rawPath", "/")
-        stage = event["requestContext"].get("stage", "$default")
-        if stage != "$default" and path.startswith(f"/{stage}/"):
+        context = _field(event, "requestContext", dict, {})
+        method = _field(_field(context, "http", dict, {}), "method", str, "")
+        path, stage = _field(event, "rawPath", str, "/"), _field(context, "stage", str, "$default")
+        if stage != "$default" and (path == f"/{stage}" or path.startswith(f"/{stage}/")):
             path = path[len(stage) + 1:]
     elif "httpMethod" in event:
-        method, path = event["httpMethod"], event.get("path") or "/"
-    else:
-        return "POST", "/translate", event
-    method, path = method.upper(), path.rstrip("/") or "/"
-    if path not in ROUTES:
-        raise BadRequest(f"No route {path}: use POST /translate or GET /health.", status=404)
-    if method != ROUTES[path]:
-        raise BadRequest(f"{path} accepts {ROUTES[path]}, not {method}.", status=405,
-                         headers={"Allow": ROUTES[path]})
-    if method == "GET":
-        return method, path, None
-    return method, path, _decode_body(event.get("body"), bool(event.get("isBase64Encoded")))
+        method, path = _field(event, "httpMethod", str, ""), _field(event, "path", str, "") or "/"
+    else:  # a direct invoke: the event is the request body, decoded like any other
+        try:
+            return "POST", "/translate", json.dumps(event), False
+        except (ValueError, TypeError, RecursionError):
+            raise BadRequest("The event could not be read as a JSON request like {\"sentence\": \"...\"}.") from None
+    return method, path, event.get("body"), bool(event.get("isBase64Encoded"))
 
 
-def _decode_body(body: str | None, is_base64: bool) -> Any:
-    if body is None or body == "":
+def _field(doc: dict, key: str, kind: type, default: Any) -> Any:
+    value = doc.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        raise BadRequest(f"The event's '{key}' must be a {kind.__name__}, not {type(value).__name__}.")
+    return value
+
+
+def _dispatch(method: str, path: str, body: Callable[[], Any], routes: Mapping[str, str] | None) -> Response:
+    """Answer `method path`; `body()` decodes the request body, only on routes that read one."""
+    target = route(method, path, routes)
+    if target == "/":
+        return Response(200, dict(demo_page.HEADERS), demo_page.HTML)
+    if target == "/health":
+        return _json(200, _health())
+    return _json(200, _translate(body()))
+
+
+def route(method: str, path: str, routes: Mapping[str, str] | None = None) -> str:
+    """The ROUTES path that answers `method path` (via `routes`, public path -> ROUTES path); 404/405 if none."""
+    routes = routes if routes is not None else {p: p for p in ROUTES}
+    path = path.rstrip("/") or "/"
+    if path not in routes:
+        listing = [f"{ROUTES[t]} {p}" for p, t in routes.items()]
+        raise BadRequest(f"No route {_shown(path)}: use {', '.join(listing[:-1])} or {listing[-1]}.", status=404)
+    allowed = ROUTES[routes[path]]
+    if method.upper() != allowed:
+        raise BadRequest(f"{path} accepts {allowed}, not {_shown(method.upper())}.", status=405,
+                         headers={"Allow": allowed})
+    return routes[path]
+
+
+# ---------------------------------------------------------------- decoding and validation
+
+
+def decode_body(body: bytes | str | None, is_base64: bool = False) -> Any:
+    """The request body as JSON (bytes or text, base64 or not), or BadRequest saying what is wrong."""
+    if body is not None and not isinstance(body, (str, bytes)):
+        raise BadRequest(f"The request body must be text, not {type(body).__name__}.")
+    if not body:
         raise BadRequest("The request body is empty: send JSON like {\"sentence\": \"...\"}.")
-    if len(body.encode("utf-8")) > MAX_BODY_BYTES * (4 / 3 if is_base64 else 1) + 4:  # bytes, not characters
-        raise BadRequest(f"The request body is over {MAX_BODY_BYTES} bytes.", status=413)
+    too_large = BadRequest(f"The request body is over {MAX_BODY_BYTES} bytes.", status=413)
+    if len(body) > ((MAX_BODY_BYTES + 2) // 3 * 4 if is_base64 else MAX_BODY_BYTES):
+        raise too_large  # a cheap first check: a character is at least one byte, base64 takes 4 per 3
     if is_base64:
         try:
-            body = base64.b64decode(body, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+            raw = base64.b64decode(body, validate=True)
+        except ValueError:  # binascii.Error, or non-ASCII text
             raise BadRequest("The body is marked base64 but is not valid base64-encoded UTF-8.") from None
+    elif isinstance(body, str):
+        try:
+            raw = body.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise BadRequest(f"The body is not valid Unicode text (a lone surrogate at character {e.start}).") from None
+    else:
+        raw = body
+    if len(raw) > MAX_BODY_BYTES:
+        raise too_large  # the limit counts bytes, not characters
     try:
-        return json.loads(body)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"The body is not valid UTF-8 (at byte {e.start}).") from None
+    try:
+        return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise BadRequest(f"The body is not valid JSON ({e.msg} at character {e.pos}).") from None
+    except RecursionError:
+        raise BadRequest("The body is not valid JSON for this API: arrays or objects are nested too deeply.") from None
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise BadRequest(f"The body has a {len(digits.lstrip('-'))}-digit number; "
+                         f"numbers may have at most {MAX_INT_DIGITS} digits.")
+    return int(digits)
+
+
+def _no_constant(name: str) -> Any:
+    raise BadRequest(f"The body is not valid JSON ({name} is not a JSON value).")
 
 
 def _check_sentence(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise BadRequest(f"'{field}' must be a string, not {type(value).__name__}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise BadRequest(f"'{field}' has a lone surrogate (U+{ord(value[e.start]):04X} at character {e.start}): "
+                         "send valid Unicode text.") from None
     if not value.strip():
         raise BadRequest(f"'{field}' is empty: send a French sentence.")
     if len(value) > MAX_SENTENCE_CHARS:
         raise BadRequest(f"'{field}' has {len(value)} characters; the limit is {MAX_SENTENCE_CHARS}.")
+    if not tokenize(value):
+        raise BadRequest(f"'{field}' is empty: it has only invisible characters; send a French sentence.")
     return value
 
 
@@ -155,38 +289,29 @@ def validate_request(body: Any) -> tuple[list[str], bool]:
     return [_check_sentence(s, f"sentences[{i}]") for i, s in enumerate(batch)], True
 
 
-def _health() -> dict[str, Any]:
+# ---------------------------------------------------------------- the model's answers
+
+
+def _model() -> Any:
     if _translator is None:
-        raise RuntimeError("the model is not loaded (see the init log)")
-    return {"status": "ok", **_translator.info,
+        raise ModelUnavailable("The model is not loaded, so nothing can be translated; "
+                               "the function's log says why (MODEL_DIR).")
+    return _translator
+
+
+def _health() -> dict[str, Any]:
+    return {"status": "ok", **_model().info,
             "limits": {"max_sentence_chars": MAX_SENTENCE_CHARS, "max_batch": MAX_BATCH}}
 
 
 def _translate(body: Any) -> dict[str, Any]:
     sentences, is_batch = validate_request(body)
-    if _translator is None:
-        raise RuntimeError("the model is not loaded (see the init log)")
+    translator = _model()
     start = time.perf_counter()
-    english = _translator.translate_batch(sentences)
+    english = translator.translate_batch(sentences)
     duration = round(time.perf_counter() - start, 6)
+    unknown = [translator.unknown_words(s) for s in sentences]
     if is_batch:
-        return {"translations": [{"fr": f, "en": e} for f, e in zip(sentences, english)], "duration": duration}
-    return {"fr": sentences[0], "en": english[0], "duration": duration}
-
-
-def handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """Lambda entry point: route, validate, translate; every outcome is a JSON proxy response."""
-    request_id = getattr(context, "aws_request_id", "-")
-    path = "?"
-    try:
-        _, path, body = parse_event(event)
-        result = _health() if path == "/health" else _translate(body)
-        status, response = 200, _response(200, result)
-    except BadRequest as e:
-        status, response = e.status, _response(e.status, {"error": str(e)}, e.headers)
-    except Exception:
-        log.exception("Request %s failed", request_id)
-        status = 500
-        response = _response(500, {"error": f"Internal error; see the function's log for request {request_id}."})
-    log.info(json.dumps({"request_id": request_id, "path": path, "status": status}))
-    return response
+        return {"translations": [{"fr": f, "en": e, "unknown": u} for f, e, u in zip(sentences, english, unknown)],
+                "duration": duration}
+    return {"fr": sentences[0], "en": english[0], "duration": duration, "unknown": unknown[0]}

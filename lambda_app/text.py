@@ -19,9 +19,22 @@ _NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", ")", "%"}
 _NO_SPACE_AFTER = {"(", "-"}
 
 
+def visible(text: str) -> str:
+    """`text` without invisible characters: format characters (zero-width, BOM, bidi marks) are dropped,
+    control characters (tabs, newlines, NUL) become spaces. Printable text is returned as is (fast path)."""
+    if text.isprintable():
+        return text
+    kept = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        kept.append(" " if cat == "Cc" else "" if cat == "Cf" else ch)
+    return "".join(kept)
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-case, normalise apostrophes and split into words, elided words ("l'") and punctuation."""
-    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).lower()
+    """Lower-case, normalise apostrophes and split into words, elided words ("l'") and punctuation;
+    invisible characters are no tokens (see `visible`)."""
+    text = unicodedata.normalize("NFC", visible(text)).translate(_APOSTROPHES).lower()
     return _TOKEN.findall(text)
 
 

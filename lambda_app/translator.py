@@ -93,6 +93,11 @@ class Translator:
                 out[i] = detokenize(self.tgt_vocab.decode(row.tolist()))
         return out
 
+    def unknown_words(self, sentence: str) -> list[str]:
+        """The sentence's tokens the model never saw (it reads them as <unk>), in order, without repeats."""
+        seen = self.src_vocab.stoi
+        return list(dict.fromkeys(t for t in tokenize(sentence) if t not in seen))
+
     def translate_with_attention(self, sentence: str) -> Alignment:
         """One sentence's translation tokens and the attention each output token paid to the source."""
         toks = tokenize(sentence)[: self.max_len - 1]

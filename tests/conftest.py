@@ -42,16 +42,16 @@ def _no_leaked_local_stacks():
 
 
 # --- Model fixtures (issue 3): a random-init model in seconds, a trained one cached across runs. ---
-_MODEL_SOURCES = ("lambda_app/text.py", "lambda_app/model.py", "helpers/corpus.py", "helpers/datasets.py",
-                  "helpers/training.py", "helpers/export.py")
+_MODEL_SOURCES = ("lambda_app/text.py", "lambda_app/model.py", "helpers/train/corpus.py", "helpers/train/datasets.py",
+                  "helpers/train/training.py", "helpers/train/export.py")
 
 
 @pytest.fixture(scope="session")
 def untrained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random-init translator exported with every artifact (vocab, weights, ONNX, model card)."""
-    from helpers.corpus import generate_pairs
-    from helpers.export import export_model
-    from helpers.training import TrainConfig, TrainResult, seed_everything
+    from helpers.train.corpus import generate_pairs
+    from helpers.train.export import export_model
+    from helpers.train.training import TrainConfig, TrainResult, seed_everything
     from lambda_app.model import ModelConfig, Seq2Seq
     from lambda_app.text import Vocab, tokenize
 
@@ -71,12 +71,12 @@ def trained_model_dir() -> Path:
     import shutil
     import tempfile
 
-    from helpers.corpus import generate_pairs
-    from helpers.datasets import split_pairs
-    from helpers.evaluation import score, translator_from_training
-    from helpers.export import export_model
-    from helpers.paths import REPO_ROOT
-    from helpers.training import TrainConfig, train
+    from helpers.train.corpus import generate_pairs
+    from helpers.train.datasets import split_pairs
+    from helpers.train.evaluation import score, translator_from_training
+    from helpers.train.export import export_model
+    from helpers.core.paths import REPO_ROOT
+    from helpers.train.training import TrainConfig, train
 
     cfg = TrainConfig(max_epochs=4, time_budget_s=240)
     n_pairs = 6000

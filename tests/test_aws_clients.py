@@ -6,8 +6,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from helpers.aws import aws_errors, client
-from helpers.config import KitConfig
-from helpers.errors import KitError
+from helpers.core.config import KitConfig
+from helpers.core.errors import KitError
 
 
 @pytest.fixture

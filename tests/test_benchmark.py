@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import run as bench  # importable through pytest's `pythonpath = ["."]`
-from helpers.errors import KitError
+from helpers.core.errors import KitError
 
 
 def test_percentile_interpolates_like_numpy():

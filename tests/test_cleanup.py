@@ -6,9 +6,9 @@ import json
 import pytest
 
 from helpers.aws import client
-from helpers.cleanup import delete_kit_resources, find_kit_resources
-from helpers.config import get_config
-from helpers.errors import KitError
+from helpers.cleanup.sweep import delete_kit_resources, find_kit_resources
+from helpers.core.config import get_config
+from helpers.core.errors import KitError
 
 TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -80,7 +80,7 @@ class _FakeImages:
 
 
 def test_built_images_are_found_by_label_and_removed_with_all_tags() -> None:
-    from helpers.cleanup import remove_built_images
+    from helpers.cleanup.sweep import remove_built_images
 
     client = type("Client", (), {"images": _FakeImages()})()
     removed = remove_built_images(client)

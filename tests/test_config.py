@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.config import get_config
-from helpers.errors import KitError
-from helpers.state import clear_state, load_state, save_state
+from helpers.core.config import get_config
+from helpers.core.errors import KitError
+from helpers.core.state import clear_state, load_state, save_state
 
 
 @pytest.fixture

@@ -18,13 +18,13 @@ import docker
 import pytest
 import requests
 
-from helpers.engine import docker_client, engine_name, local_registry, registry_manifest, require_engine
-from helpers.errors import KitError
+from helpers.core.engine import docker_client, engine_name, local_registry, registry_manifest, require_engine
+from helpers.core.errors import KitError
 from helpers.local.container import LABEL, launch_container
 from helpers.local.images import ImageRecord
-from helpers.local.runtime import INVOKE_PATH
-from helpers.offline_base import AWS_BASE, OFFLINE_BASE, resolve_base_image, stage_runtime_client
-from helpers.paths import REPO_ROOT
+from helpers.local.launchers import INVOKE_PATH
+from helpers.build.base_image import AWS_BASE, OFFLINE_BASE, resolve_base_image, stage_runtime_client
+from helpers.core.paths import REPO_ROOT
 
 SEED = "Les deux chiens marchent dans le parc."
 # Wheelhouses and staged contexts are large (torch): cached across runs, apart from the user's .kit/.
@@ -135,8 +135,8 @@ def moto_ecr() -> Iterator[Any]:
 
 @pytest.fixture(scope="session", params=["slim", "torch"])
 def built(request: pytest.FixtureRequest, engine: docker.DockerClient, base_image: str) -> Any:
-    """The real lambda_app/Dockerfile built by helpers.image for one runtime, with the trained test model."""
-    from helpers.image import build_with_engine, stage_task_root
+    """The real lambda_app/Dockerfile built by helpers.build.staging for one runtime, with the trained test model."""
+    from helpers.build.staging import build_with_engine, stage_task_root
 
     model = request.getfixturevalue("trained_model_dir")
     with pytest.MonkeyPatch.context() as mp:

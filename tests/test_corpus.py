@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from helpers.corpus import SEED_SENTENCE, Pair, french_word_forms, generate_pairs
-from helpers.datasets import split_pairs
-from helpers.errors import KitError
+from helpers.train.corpus import SEED_SENTENCE, Pair, french_word_forms, generate_pairs
+from helpers.train.datasets import split_pairs
+from helpers.core.errors import KitError
 
 PAIRS = generate_pairs(20000, seed=0)
 BY_FR = {p.fr: p.en for p in PAIRS}

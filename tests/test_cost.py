@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.cost import (cost_comparison, free_requests_per_month, gb_seconds_per_request, monthly_cost,
+from helpers.deploy.cost import (cost_comparison, free_requests_per_month, gb_seconds_per_request, monthly_cost,
                           right_size_memory)
-from helpers.errors import KitError
+from helpers.core.errors import KitError
 
 
 def test_gb_seconds_per_request():

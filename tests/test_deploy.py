@@ -15,10 +15,12 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 import helpers.aws as aws
-from helpers import deploy, invoke
-from helpers.config import get_config
-from helpers.errors import KitError
-from helpers.state import load_state, save_state
+import helpers.deploy.function
+from helpers import deploy
+from helpers.deploy import calls
+from helpers.core.config import get_config
+from helpers.core.errors import KitError
+from helpers.core.state import load_state, save_state
 
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ltk-translator"
 IMAGES = {"slim": f"{REPO}:slim-v1", "torch": f"{REPO}:torch-v1"}
@@ -208,7 +210,7 @@ def test_new_role_not_yet_assumable_is_retried(cfg, monkeypatch):
         return cl
 
     monkeypatch.setattr(aws, "client", flaky)
-    monkeypatch.setattr(deploy.time, "sleep", lambda s: None)
+    monkeypatch.setattr(helpers.deploy.function.time, "sleep", lambda s: None)
     save_state(image_uris={"slim": IMAGES["slim"]})
     d = deploy.deploy(cfg)
     assert calls["n"] == 3 and "function ltk-translator-slim" in d.changes.created
@@ -293,16 +295,16 @@ def fake_lambda(monkeypatch):
 def test_measure_gets_one_cold_start_then_warm_calls(fake_lambda):
     fake_lambda.cold = False  # a warm instance exists: measure must force a new one
     fake_lambda.env = {"MODEL_RUNTIME": "slim"}
-    m = invoke.measure(get_config(target="local"), "ltk-translator-slim", {"sentence": "x"}, warm_calls=5)
+    m = calls.measure(get_config(target="local"), "ltk-translator-slim", {"sentence": "x"}, warm_calls=5)
     assert m.cold.cold and m.cold.init_ms == 250.0
     assert len(m.warm) == 5 and not any(r.cold for r in m.warm)
     assert fake_lambda.env["MODEL_RUNTIME"] == "slim" and "KIT_COLD_START" in fake_lambda.env
-    (row,) = invoke.summary_rows({"slim": m})
+    (row,) = calls.summary_rows({"slim": m})
     assert row["init ms"] == 250.0 and row["warm median ms"] == 3.5 and row["max memory used MB"] == 99
 
 
 def test_invoke_returns_the_result_and_report(fake_lambda):
-    inv = invoke.invoke(get_config(target="local"), "f", {"sentence": "x"})
+    inv = calls.invoke(get_config(target="local"), "f", {"sentence": "x"})
     assert inv.result == {"echo": {"sentence": "x"}} and inv.report.billed_ms == 4
 
 
@@ -311,7 +313,7 @@ def test_invoke_failures_are_kit_errors(monkeypatch, error, tail, message):
     fake = FakeLambda(error=error, tail=tail)
     monkeypatch.setattr(aws, "client", lambda service, cfg=None: fake)
     with pytest.raises(KitError, match=message):
-        invoke.invoke(get_config(target="local"), "f", {})
+        calls.invoke(get_config(target="local"), "f", {})
 
 
 class _Api(BaseHTTPRequestHandler):
@@ -346,31 +348,31 @@ def api_server():
 
 
 def test_http_helpers(api_server):
-    assert invoke.translate(api_server, "Bonjour") == {"fr": "Bonjour", "en": "ok"}
-    assert invoke.translate(api_server, ["a", "b"]) == {"translations": ["ok", "ok"]}
-    reply = invoke.call_api(api_server, "POST", "/translate", raw="{not json")
+    assert calls.translate(api_server, "Bonjour") == {"fr": "Bonjour", "en": "ok"}
+    assert calls.translate(api_server, ["a", "b"]) == {"translations": ["ok", "ok"]}
+    reply = calls.call_api(api_server, "POST", "/translate", raw="{not json")
     assert (reply.status, reply.body) == (400, {"error": "bad"})
     with pytest.raises(KitError, match="answered 400"):
-        invoke.translate(api_server, [])
+        calls.translate(api_server, [])
     with pytest.raises(KitError, match="did not answer"):
-        invoke.call_api("http://127.0.0.1:9", "GET", "/health")
+        calls.call_api("http://127.0.0.1:9", "GET", "/health")
 
 
 def test_curl_command_quotes_the_sentence():
-    cmd = invoke.curl_command("https://abc.execute-api.us-east-1.amazonaws.com", "L'eau est froide.")
+    cmd = calls.curl_command("https://abc.execute-api.us-east-1.amazonaws.com", "L'eau est froide.")
     assert cmd.startswith('curl --header "Content-Type: application/json" --request POST --data ')
     assert cmd.endswith(" https://abc.execute-api.us-east-1.amazonaws.com/translate")
     assert "'\"'\"'" in cmd  # the apostrophe survives shell quoting
 
 
 def test_plots_show_every_runtime():
-    from helpers.deploy_plots import plot_cost, plot_latency
+    from helpers.deploy.deploy_plots import plot_cost, plot_latency
 
     def rep(ms, init=None):
-        return invoke.Report("r", ms, int(ms) + 1, 512, 70, init)
+        return calls.Report("r", ms, int(ms) + 1, 512, 70, init)
 
-    m = {"slim": invoke.Measurement("a", rep(20.0, 470.0), [rep(2.0 + i % 5) for i in range(50)]),
-         "torch": invoke.Measurement("b", rep(300.0, 4700.0), [rep(100.0 + i) for i in range(50)])}
+    m = {"slim": calls.Measurement("a", rep(20.0, 470.0), [rep(2.0 + i % 5) for i in range(50)]),
+         "torch": calls.Measurement("b", rep(300.0, 4700.0), [rep(100.0 + i) for i in range(50)])}
     hist, bars = plot_latency(m).axes
     assert [t.get_text() for t in hist.get_legend().get_texts()] == ["slim (50 warm calls)", "torch (50 warm calls)"]
     assert [round(p.get_height()) for p in bars.patches] == [490, 5000, 4, 124]  # cold x2, then warm medians

@@ -11,9 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from helpers import aws, ecr, image
-from helpers.config import KitConfig, get_config
-from helpers.errors import KitError
+from helpers import aws
+from helpers.build import ecr, image_spec, layers
+from helpers.core.config import KitConfig, get_config
+from helpers.core.errors import KitError
 from helpers.local.images import find_image
 
 
@@ -29,17 +30,17 @@ def cfg(kit_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KitConfig]:
 
 
 @pytest.fixture
-def staged(tmp_path: Path) -> image.StagedImage:
+def staged(tmp_path: Path) -> image_spec.StagedImage:
     """A small staged image: a real layer tar.gz of a tiny task root."""
     root = tmp_path / "fs" / "var" / "task"
     (root / "lambda_app").mkdir(parents=True)
     (root / "lambda_app" / "app.py").write_text("def handler(e, c): return e\n" * 50)
     tarball = tmp_path / "layer.tar.gz"
-    digest, diff_id = image.write_layer(root, tarball)
-    return image.StagedImage(runtime="slim", arch="x86_64", version="v1", context=str(tmp_path), key="k",
+    digest, diff_id = layers.write_layer(root, tarball)
+    return image_spec.StagedImage(runtime="slim", arch="x86_64", version="v1", context=str(tmp_path), key="k",
                              env={"MODEL_RUNTIME": "slim"}, cmd=["lambda_app.app.handler"], task_root=str(root),
                              tarball=str(tarball), layer_digest=digest, diff_id=diff_id,
-                             task_root_bytes=image.dir_bytes(root), tar_gz_bytes=tarball.stat().st_size)
+                             task_root_bytes=layers.dir_bytes(root), tar_gz_bytes=tarball.stat().st_size)
 
 
 def test_repository_is_created_once_with_scan_on_push_and_tags(cfg: KitConfig) -> None:
@@ -56,7 +57,7 @@ def test_repository_is_created_once_with_scan_on_push_and_tags(cfg: KitConfig) -
     assert {t["Key"]: t["Value"] for t in tags} == {"project": "lambda-torch-kit", "kit-prefix": "ltk"}
 
 
-def test_local_manifest_describes_the_staged_layer(staged: image.StagedImage) -> None:
+def test_local_manifest_describes_the_staged_layer(staged: image_spec.StagedImage) -> None:
     manifest, digest = ecr.local_manifest(staged)
     m = json.loads(manifest)
     assert m["layers"] == [{"mediaType": ecr.LAYER_TYPE, "size": staged.tar_gz_bytes, "digest": staged.layer_digest}]
@@ -64,8 +65,8 @@ def test_local_manifest_describes_the_staged_layer(staged: image.StagedImage) ->
     assert ecr.local_manifest(staged) == (manifest, digest)  # deterministic
 
 
-def test_register_staged_puts_image_and_records_task_root(cfg: KitConfig, staged: image.StagedImage) -> None:
-    pushed = ecr.push_image(cfg, image.BuiltImage(staged=staged))
+def test_register_staged_puts_image_and_records_task_root(cfg: KitConfig, staged: image_spec.StagedImage) -> None:
+    pushed = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
     client = boto3.client("ecr", region_name="us-east-1")
     detail = client.describe_images(repositoryName="ltk-translator")["imageDetails"]
     assert len(detail) == 1 and detail[0]["imageTags"] == ["slim-v1"]
@@ -78,9 +79,9 @@ def test_register_staged_puts_image_and_records_task_root(cfg: KitConfig, staged
         assert rec.container_image is None and rec.architecture == "x86_64"
 
 
-def test_pushing_again_changes_nothing(cfg: KitConfig, staged: image.StagedImage) -> None:
-    first = ecr.push_image(cfg, image.BuiltImage(staged=staged))
-    second = ecr.push_image(cfg, image.BuiltImage(staged=staged))
+def test_pushing_again_changes_nothing(cfg: KitConfig, staged: image_spec.StagedImage) -> None:
+    first = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
+    second = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
     client = boto3.client("ecr", region_name="us-east-1")
     assert first == second
     assert len(client.describe_images(repositoryName="ltk-translator")["imageDetails"]) == 1
@@ -88,23 +89,23 @@ def test_pushing_again_changes_nothing(cfg: KitConfig, staged: image.StagedImage
     assert [r["tags"] for r in rows] == ["slim-v1"] and rows[0]["size_mb"] == round(staged.tar_gz_bytes / 1e6, 1)
 
 
-def test_a_new_model_version_is_a_second_image(cfg: KitConfig, staged: image.StagedImage) -> None:
-    ecr.push_image(cfg, image.BuiltImage(staged=staged))
+def test_a_new_model_version_is_a_second_image(cfg: KitConfig, staged: image_spec.StagedImage) -> None:
+    ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
     staged.version = "v2"
-    ecr.push_image(cfg, image.BuiltImage(staged=staged))
+    ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
     assert sorted(r["tags"] for r in ecr.list_images(cfg)) == ["slim-v1", "slim-v2"]
 
 
-def test_unstaged_image_cannot_be_registered(cfg: KitConfig, staged: image.StagedImage) -> None:
+def test_unstaged_image_cannot_be_registered(cfg: KitConfig, staged: image_spec.StagedImage) -> None:
     staged.tarball = None
     with pytest.raises(KitError, match="stage_task_root"):
-        ecr.push_image(cfg, image.BuiltImage(staged=staged))
+        ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
 
 
-def test_aws_target_without_engine_says_what_to_do(cfg: KitConfig, staged: image.StagedImage) -> None:
+def test_aws_target_without_engine_says_what_to_do(cfg: KitConfig, staged: image_spec.StagedImage) -> None:
     aws_cfg = KitConfig(target="aws", region="us-east-1", tags=cfg.tags)
     with pytest.raises(KitError, match="needs a container engine"):
-        ecr.push_image(aws_cfg, image.BuiltImage(staged=staged))
+        ecr.push_image(aws_cfg, image_spec.BuiltImage(staged=staged))
 
 
 def test_registry_auth_decodes_the_token(cfg: KitConfig) -> None:
@@ -154,14 +155,14 @@ class FakeDocker:
 BUILT_REF = "ltk-translator:slim-v1"
 
 
-def test_aws_engine_push_authenticates_with_ecr(cfg: KitConfig, staged: image.StagedImage,
+def test_aws_engine_push_authenticates_with_ecr(cfg: KitConfig, staged: image_spec.StagedImage,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import helpers.engine
+    import helpers.core.engine
 
     docker = FakeDocker(to_ecr=True)
-    monkeypatch.setattr(helpers.engine, "require_engine", lambda: docker)
+    monkeypatch.setattr(helpers.core.engine, "require_engine", lambda: docker)
     aws_cfg = KitConfig(target="aws", region="us-east-1", tags=cfg.tags)
-    pushed = ecr.push_image(aws_cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
+    pushed = ecr.push_image(aws_cfg, image_spec.BuiltImage(staged=staged, image_ref=BUILT_REF))
     repo_uri = pushed.uri.rsplit(":", 1)[0]
     assert docker.image.tags == [(repo_uri, "slim-v1")] and docker.push_kwargs["repo"] == repo_uri
     assert docker.push_kwargs["auth"]["username"] == "AWS" and docker.push_kwargs["tag"] == "slim-v1"
@@ -169,9 +170,9 @@ def test_aws_engine_push_authenticates_with_ecr(cfg: KitConfig, staged: image.St
     assert find_image(pushed.uri) is None  # nothing to run locally on the aws target
 
 
-def test_local_engine_push_goes_through_the_registry(cfg: KitConfig, staged: image.StagedImage,
+def test_local_engine_push_goes_through_the_registry(cfg: KitConfig, staged: image_spec.StagedImage,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import helpers.engine
+    import helpers.core.engine
 
     docker = FakeDocker()
     asked: list[str] = []
@@ -180,10 +181,10 @@ def test_local_engine_push_goes_through_the_registry(cfg: KitConfig, staged: ima
         asked.append(ref)
         return MANIFEST, ecr.MANIFEST_TYPE, MANIFEST_DIGEST
 
-    monkeypatch.setattr(helpers.engine, "require_engine", lambda: docker)
-    monkeypatch.setattr(helpers.engine, "local_registry", lambda: "127.0.0.1:5999")
-    monkeypatch.setattr(helpers.engine, "registry_manifest", manifest_of)
-    pushed = ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
+    monkeypatch.setattr(helpers.core.engine, "require_engine", lambda: docker)
+    monkeypatch.setattr(helpers.core.engine, "local_registry", lambda: "127.0.0.1:5999")
+    monkeypatch.setattr(helpers.core.engine, "registry_manifest", manifest_of)
+    pushed = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged, image_ref=BUILT_REF))
     assert docker.image.tags == [("127.0.0.1:5999/ltk-translator", "slim-v1")] and docker.push_kwargs["auth"] is None
     assert asked == ["127.0.0.1:5999/ltk-translator:slim-v1"]
     listed = boto3.client("ecr", region_name="us-east-1").describe_images(repositoryName="ltk-translator")
@@ -192,32 +193,32 @@ def test_local_engine_push_goes_through_the_registry(cfg: KitConfig, staged: ima
     assert ecr.list_images(cfg)[0]["size_mb"] == 11.0  # summed from the layers, as real ECR reports it
     rec = find_image(pushed.uri)
     assert rec is not None and rec.container_image == BUILT_REF and rec.digest == MANIFEST_DIGEST
-    again = ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
+    again = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged, image_ref=BUILT_REF))
     assert again == pushed  # idempotent
 
 
-def test_local_engine_without_registry_says_how_to_get_one(cfg: KitConfig, staged: image.StagedImage,
+def test_local_engine_without_registry_says_how_to_get_one(cfg: KitConfig, staged: image_spec.StagedImage,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    import helpers.engine
+    import helpers.core.engine
 
-    monkeypatch.setattr(helpers.engine, "require_engine", lambda: FakeDocker())
-    monkeypatch.setattr(helpers.engine, "local_registry", lambda: None)
+    monkeypatch.setattr(helpers.core.engine, "require_engine", lambda: FakeDocker())
+    monkeypatch.setattr(helpers.core.engine, "local_registry", lambda: None)
     with pytest.raises(KitError, match="container-services start"):
-        ecr.push_image(cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
+        ecr.push_image(cfg, image_spec.BuiltImage(staged=staged, image_ref=BUILT_REF))
 
 
-def test_engine_push_error_is_a_kit_error(cfg: KitConfig, staged: image.StagedImage,
+def test_engine_push_error_is_a_kit_error(cfg: KitConfig, staged: image_spec.StagedImage,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import helpers.engine
+    import helpers.core.engine
 
     class Denied(FakeDocker):
         def push(self, *a: Any, **k: Any) -> Iterator[dict]:
             yield {"error": "denied: not authorized\n"}
 
-    monkeypatch.setattr(helpers.engine, "require_engine", lambda: Denied())
+    monkeypatch.setattr(helpers.core.engine, "require_engine", lambda: Denied())
     aws_cfg = KitConfig(target="aws", region="us-east-1", tags=cfg.tags)
     with pytest.raises(KitError, match="failed: denied: not authorized"):
-        ecr.push_image(aws_cfg, image.BuiltImage(staged=staged, image_ref=BUILT_REF))
+        ecr.push_image(aws_cfg, image_spec.BuiltImage(staged=staged, image_ref=BUILT_REF))
 
 
 def test_auth_token_is_never_printed(cfg: KitConfig, capsys: pytest.CaptureFixture[str]) -> None:

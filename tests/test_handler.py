@@ -1,21 +1,25 @@
-"""The Lambda handler: event formats, every bad-input case (status + message), faults, and both runtimes."""
+"""The Lambda handler: event formats, every bad-input case (status + message), faults, the demo page, and both
+runtimes. Whatever a client sends gets a 2xx or 4xx with a JSON body (tests/test_handler_fuzz.py fuzzes that)."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lambda_app import app
+from lambda_app import app, demo_page
+from lambda_app.text import tokenize
 
 SEED = "Les deux chiens marchent dans le parc."
 
 
 class FakeTranslator:
-    """Upper-cases its input, so tests can check which sentence went where."""
+    """Upper-cases its input, so tests can check which sentence went where; knows every word but 'xyzzy'."""
 
     info = {"name": "fake", "version": "v0", "runtime": "slim"}
 
@@ -25,6 +29,9 @@ class FakeTranslator:
     def translate_batch(self, sentences: list[str]) -> list[str]:
         self.calls.append(list(sentences))
         return [s.upper() for s in sentences]
+
+    def unknown_words(self, sentence: str) -> list[str]:
+        return list(dict.fromkeys(t for t in tokenize(sentence) if t == "xyzzy"))
 
 
 @pytest.fixture
@@ -53,6 +60,7 @@ def rest_v1(method: str, path: str, body: Any = None, b64: bool = False) -> dict
 def call(event: Any) -> tuple[int, dict]:
     resp = app.handler(event, None)
     assert resp["headers"]["Content-Type"] == "application/json"
+    json.dumps(resp, ensure_ascii=False).encode("utf-8")  # what the runtime sends: no lone surrogate anywhere
     return resp["statusCode"], json.loads(resp["body"])
 
 
@@ -72,13 +80,15 @@ def test_translate_single_in_every_event_format(fake: FakeTranslator, event: dic
     assert status == 200
     assert body["fr"] == SEED and body["en"] == SEED.upper()
     assert isinstance(body["duration"], float) and body["duration"] >= 0
+    assert body["unknown"] == []
     assert fake.calls == [[SEED]]
 
 
 def test_translate_batch_in_one_call(fake: FakeTranslator) -> None:
     status, body = call(http_v2("POST", "/translate", {"sentences": ["un chat", "deux chiens"]}))
     assert status == 200
-    assert body["translations"] == [{"fr": "un chat", "en": "UN CHAT"}, {"fr": "deux chiens", "en": "DEUX CHIENS"}]
+    assert body["translations"] == [{"fr": "un chat", "en": "UN CHAT", "unknown": []},
+                                    {"fr": "deux chiens", "en": "DEUX CHIENS", "unknown": []}]
     assert fake.calls == [["un chat", "deux chiens"]]  # one model call for the whole batch
 
 
@@ -125,7 +135,34 @@ def test_unicode_survives_round_trip(fake: FakeTranslator) -> None:
     (rest_v1("PUT", "/translate", {"sentence": SEED}), 405, "accepts POST, not PUT"),
     (http_v2("POST", "/health", {}), 405, "/health accepts GET, not POST"),
     (http_v2("POST", "/translat", {"sentence": SEED}), 404, "No route /translat"),
-    (rest_v1("GET", "/"), 404, "No route /"),
+    (rest_v1("GET", "/nope"), 404, "No route /nope: use GET /, POST /translate or GET /health."),
+    (http_v2("POST", "/", {"sentence": SEED}), 405, "/ accepts GET, not POST"),
+    # issue 13: input that used to crash the handler (500) or be translated into nonsense
+    (http_v2("POST", "/translate", '{"sentence": "\\ud800 chien"}'), 400,
+     "'sentence' has a lone surrogate (U+D800 at character 0)"),
+    (http_v2("POST", "/translate", {"sentences": ["ok", "chien \udfff"]}), 400,
+     "'sentences[1]' has a lone surrogate (U+DFFF at character 6)"),
+    (http_v2("POST", "/translate", '{"sentence": ' + "9" * 5000 + "}"), 400,
+     f"a 5000-digit number; numbers may have at most {app.MAX_INT_DIGITS} digits"),
+    (http_v2("POST", "/translate", '{"sentences": [-' + "1" * 200 + "]}"), 400, "a 200-digit number"),
+    (http_v2("POST", "/translate", "[" * 20000 + "]" * 20000), 400, "nested too deeply"),
+    (http_v2("POST", "/translate", '{"a": ' * 5000 + "1" + "}" * 5000), 400, "nested too deeply"),
+    (http_v2("POST", "/translate", '{"sentence": NaN}'), 400, "NaN is not a JSON value"),
+    (http_v2("POST", "/translate", {"sentence": "\u200b\u200b"}), 400, "'sentence' is empty"),
+    (http_v2("POST", "/translate", {"sentence": "\ufeff\u200d\u2060\u00ad\u202e"}), 400, "only invisible characters"),
+    (http_v2("POST", "/translate", {"sentence": "\x00\x01\x7f\u0085"}), 400, "'sentence' is empty"),
+    (http_v2("POST", "/translate", {"sentences": ["ok", "\u200b"]}), 400, "'sentences[1]' is empty"),
+    ({**http_v2("POST", "/translate"), "body": base64.b64encode(b'{"sentence": "\xff"}').decode(),
+      "isBase64Encoded": True}, 400, "not valid UTF-8 (at byte 14)"),
+    ({**http_v2("POST", "/translate"), "body": "\u00e9t\u00e9", "isBase64Encoded": True}, 400, "not valid base64"),
+    (http_v2("POST", "/translate", '{"sentence": "\ud800"}'), 400, "lone surrogate at character 14"),
+    ({**http_v2("POST", "/translate"), "body": {"sentence": SEED}}, 400, "body must be text, not dict"),
+    ({**http_v2("POST", "/translate"), "rawPath": 7}, 400, "'rawPath' must be a str, not int"),
+    ({**rest_v1("POST", "/translate"), "httpMethod": ["POST"]}, 400, "'httpMethod' must be a str, not list"),
+    ({**http_v2("POST", "/translate"), "requestContext": "x"}, 400, "'requestContext' must be a dict, not str"),
+    ({"sentence": "\ud83d chien"}, 400, "'sentence' has a lone surrogate"),  # direct invoke
+    ({"sentence": "\u200b"}, 400, "'sentence' is empty"),
+    ({"sentence": "x" * (app.MAX_BODY_BYTES + 10)}, 413, "over 65536 bytes"),
 ], ids=lambda v: v if isinstance(v, (int, str)) and not isinstance(v, bool) and len(str(v)) < 40 else None)
 def test_bad_input_is_a_client_error(fake: FakeTranslator, event: Any, status: int, message: str) -> None:
     got_status, body = call(event)
@@ -162,12 +199,15 @@ def test_fault_is_500_without_stack_trace(monkeypatch: pytest.MonkeyPatch, caplo
     assert "secret internal detail" in caplog.text  # the trace is logged instead
 
 
-def test_missing_model_is_a_fault(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_model_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app, "_translator", None)
     status, body = call(http_v2("GET", "/health"))
-    assert status == 500 and "Internal error" in body["error"]
+    assert status == 503 and body == {"error": "The model is not loaded, so nothing can be translated; "
+                                               "the function's log says why (MODEL_DIR)."}
+    status, body = call(http_v2("POST", "/translate", {"sentence": SEED}))
+    assert status == 503 and "model is not loaded" in body["error"]
     status, _ = call(http_v2("POST", "/translate", {"sentence": ""}))
-    assert status == 400  # validation still answers before the fault
+    assert status == 400  # validation still answers first
 
 
 def test_no_model_dir_loads_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -212,3 +252,100 @@ def test_both_runtimes_give_the_same_translations(monkeypatch: pytest.MonkeyPatc
         assert status == 200 and single["en"] == answers[runtime][0]
     assert answers["torch"] == answers["slim"]
     assert answers["slim"][0].lower().rstrip(" .") == "the two dogs walk in the park"
+
+
+# ---------------------------------------------------------------- issue 13: unknown words, safe echoes
+
+
+def test_unknown_words_are_reported(fake: FakeTranslator) -> None:
+    status, body = call(http_v2("POST", "/translate", {"sentence": "Le xyzzy dort, xyzzy !"}))
+    assert status == 200 and body["unknown"] == ["xyzzy"]
+    assert set(body) == {"fr", "en", "duration", "unknown"}
+    status, body = call(http_v2("POST", "/translate", {"sentences": ["Le chat dort.", "Le xyzzy dort."]}))
+    assert status == 200 and [t["unknown"] for t in body["translations"]] == [[], ["xyzzy"]]
+
+
+def test_invisible_characters_inside_a_sentence_are_ignored(fake: FakeTranslator) -> None:
+    status, body = call(http_v2("POST", "/translate", {"sentence": "Le\u200b chat\u00ad dort.\n"}))
+    assert status == 200 and body["fr"] == "Le\u200b chat\u00ad dort.\n"  # echoed as sent
+    assert tokenize(body["fr"]) == ["le", "chat", "dort", "."]  # what the model reads
+
+
+@pytest.mark.parametrize("event", [
+    rest_v1("GET", "/\ud800"), http_v2("PUT\udc00", "/translate"), rest_v1("GET", "/\u202e\u0000" + "x" * 500),
+])
+def test_echoed_input_is_escaped(fake: FakeTranslator, event: dict) -> None:
+    status, body = call(event)  # call() checks the whole response encodes as UTF-8
+    assert status in (404, 405) and "\\u" in body["error"] or "\\x00" in body["error"]
+    assert len(body["error"]) < 200
+
+
+def test_handle_request_is_the_handlers_path(fake: FakeTranslator) -> None:
+    """serve.py's entry point: bytes in, the same status and body as the Lambda handler."""
+    for raw in (json.dumps({"sentence": SEED}), "{oops", '{"sentence": "\\ud800"}', ""):
+        resp = app.handle_request("POST", "/translate", raw.encode(), request_id="r1")
+        lam = app.handler(http_v2("POST", "/translate", raw or None), None)
+        assert resp.status == lam["statusCode"] and json.loads(resp.body).keys() == json.loads(lam["body"]).keys()
+        if resp.status != 200:
+            assert resp.body == lam["body"]
+    resp = app.handle_request("GET", "/ping", None, routes={"/ping": "/health", "/invocations": "/translate"})
+    assert resp.status == 200 and json.loads(resp.body)["status"] == "ok"
+    resp = app.handle_request("GET", "/translate", None, routes={"/ping": "/health", "/invocations": "/translate"})
+    assert resp.status == 404 and json.loads(resp.body)["error"] == \
+        "No route /translate: use GET /ping or POST /invocations."
+
+
+def test_unknown_words_with_the_real_model(monkeypatch: pytest.MonkeyPatch, trained_model_dir: Path) -> None:
+    monkeypatch.setenv("MODEL_DIR", str(trained_model_dir))
+    monkeypatch.setenv("MODEL_RUNTIME", "slim")
+    monkeypatch.setattr(app, "_translator", app.load_from_env())
+    status, body = call({"sentence": SEED})
+    assert status == 200 and body["en"] == "The two dogs walk in the park." and body["unknown"] == []
+    status, body = call({"sentences": ["Les deux xyzzy marchent dans le Plugh.", "Le\u200b chat dort."]})
+    assert status == 200
+    assert [t["unknown"] for t in body["translations"]] == [["xyzzy", "plugh"], []]
+    assert body["translations"][1]["en"] == app._translator.translate_batch(["Le chat dort."])[0]
+
+
+# ---------------------------------------------------------------- issue 18: the demo page
+
+
+def get_page(event: dict) -> dict:
+    resp = app.handler(event, None)
+    assert resp["statusCode"] == 200, resp["body"]
+    assert resp["headers"]["Content-Type"] == "text/html; charset=utf-8"
+    return resp
+
+
+@pytest.mark.parametrize("event", [
+    http_v2("GET", "/"), rest_v1("GET", "/"), http_v2("GET", "/prod/", stage="prod"),
+    http_v2("GET", "/prod", stage="prod"),
+], ids=["http-v2", "rest-v1", "named-stage-slash", "named-stage"])
+def test_demo_page_is_served_at_root(fake: FakeTranslator, event: dict) -> None:
+    html = get_page(event)["body"]
+    assert html.startswith("<!doctype html>") and "</html>" in html
+    assert f">{SEED}</textarea>" in html and ">Translate</button>" in html
+    assert fake.calls == []
+
+
+def test_demo_page_is_self_contained(fake: FakeTranslator) -> None:
+    resp = get_page(http_v2("GET", "/"))
+    html = resp["body"]
+    assert not re.search(r"<script[^>]+src|<link[^>]+stylesheet|@import|url\(|https?://|//cdn", html, re.I)
+    # relative API calls from the page's own path, so it works at / and under /{api_id}/ or /{stage}/
+    assert 'location.pathname.endsWith("/") ? location.pathname : location.pathname + "/"' in html
+    assert 'fetch(base + "translate"' in html and 'fetch(base + "health"' in html
+    assert "body.unknown" in html and "body.duration" in html and "h.version" in html and "body.error" in html
+    # the Content-Security-Policy allows exactly the inline style and script, and calls to the same origin
+    csp = resp["headers"]["Content-Security-Policy"]
+    for tag in ("style", "script"):
+        inline = re.search(rf"<{tag}>(.*?)</{tag}>", html, re.S).group(1)
+        digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+        assert f"{tag}-src 'sha256-{digest}'" in csp
+    assert "default-src 'none'" in csp and "connect-src 'self'" in csp
+    assert resp["headers"]["X-Content-Type-Options"] == "nosniff"
+
+
+def test_demo_page_survives_missing_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app, "_translator", None)
+    assert get_page(http_v2("GET", "/"))["body"] == demo_page.HTML  # the page itself shows the 503 from /health

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from helpers import image
-from helpers.errors import KitError
-from helpers.paths import LAMBDA_APP
+from helpers.build import builder, dockerfile, image_spec, layers, staging, wheelhouse
+from helpers.core.errors import KitError
+from helpers.core.paths import LAMBDA_APP
 
 
 def fake_model(path: Path, version: str = "abc123") -> Path:
@@ -28,7 +28,7 @@ def fake_model(path: Path, version: str = "abc123") -> Path:
 
 
 def test_dockerfile_contract() -> None:
-    steps = image.parse_dockerfile(image.DOCKERFILE.read_text())
+    steps = dockerfile.parse_dockerfile(image_spec.DOCKERFILE.read_text())
     assert steps[0] == ("ARG", "BASE_IMAGE=public.ecr.aws/lambda/python:3.12")
     assert [s for s in steps if s[0] == "FROM"] == [("FROM", "${BASE_IMAGE} AS deps"), ("FROM", "${BASE_IMAGE}")]
     assert ("ARG", "RUNTIME=slim") in steps
@@ -49,8 +49,9 @@ def test_requirements_pin_cpu_torch_and_keep_torch_out_of_slim() -> None:
 
 
 def test_parse_dockerfile_joins_continuations_and_drops_comments() -> None:
-    steps = image.parse_dockerfile("# c\nFROM x AS y\n\nRUN pip install \\\n  a \\\n  b\ncmd [\"h\"]\n")
-    assert steps == [("FROM", "x AS y"), ("RUN", "pip install    a    b"), ("CMD", '["h"]')]
+    steps = dockerfile.parse_dockerfile("# c\nFROM x AS y\n\nRUN pip install \\\n  a \\\n  b\ncmd [\"h\"]\n")
+    assert [(i, " ".join(a.split())) for i, a in steps] == [("FROM", "x AS y"), ("RUN", "pip install a b"),
+                                                             ("CMD", '["h"]')]
 
 
 @pytest.mark.parametrize("path, ignored", [
@@ -59,38 +60,38 @@ def test_parse_dockerfile_joins_continuations_and_drops_comments() -> None:
     ("lambda_app/app.py", False), ("lambda_app/requirements-slim.txt", False), ("model/weights.pt", False),
 ])
 def test_dockerignore_rules(path: str, ignored: bool) -> None:
-    rules = image.ignore_patterns(image.DOCKERIGNORE.read_text())
-    assert image.is_ignored(path, rules) is ignored
+    rules = dockerfile.ignore_rules(image_spec.DOCKERIGNORE.read_text())
+    assert dockerfile.is_ignored(path, rules) is ignored
 
 
 def test_dockerignore_exceptions_and_anchors() -> None:
-    rules = image.ignore_patterns("docs\n*.md\n!README.md\n")
-    assert image.is_ignored("docs/a/b.txt", rules) and image.is_ignored("x.md", rules)
-    assert not image.is_ignored("README.md", rules) and not image.is_ignored("sub/x.md", rules)
+    rules = dockerfile.ignore_rules("docs\n*.md\n!README.md\n")
+    assert dockerfile.is_ignored("docs/a/b.txt", rules) and dockerfile.is_ignored("x.md", rules)
+    assert not dockerfile.is_ignored("README.md", rules) and not dockerfile.is_ignored("sub/x.md", rules)
 
 
 def test_wheel_platforms_follow_arch_and_glibc() -> None:
-    tags = image.wheel_platforms("arm64", (2, 28))
+    tags = wheelhouse.wheel_platforms("arm64", (2, 28))
     assert tags[0] == "manylinux_2_28_aarch64" and tags[-1] == "manylinux2014_aarch64"
     assert "manylinux_2_17_aarch64" in tags and not any("x86_64" in t for t in tags)
-    assert image.wheel_platforms("x86_64", (2, 26))[0] == "manylinux_2_26_x86_64"
-    assert image.base_spec("public.ecr.aws/lambda/python:3.11") == image.BaseSpec("3.11", (2, 26))
-    assert image.base_spec("public.ecr.aws/lambda/python:3.12").abi == "cp312"
-    assert image.base_spec("localhost/ltk-lambda-base:py3.11") == image.HOST_BASE
+    assert wheelhouse.wheel_platforms("x86_64", (2, 26))[0] == "manylinux_2_26_x86_64"
+    assert image_spec.base_spec("public.ecr.aws/lambda/python:3.11") == image_spec.BaseSpec("3.11", (2, 26))
+    assert image_spec.base_spec("public.ecr.aws/lambda/python:3.12").abi == "cp312"
+    assert image_spec.base_spec("localhost/ltk-lambda-base:py3.11") == image_spec.HOST_BASE
 
 
 # ---------------------------------------------------------------- the stager on small Dockerfiles
 
 
-def run_stager(tmp_path: Path, dockerfile: str, build_args: dict[str, str] | None = None) -> image._Stager:
+def run_stager(tmp_path: Path, text: str, build_args: dict[str, str] | None = None) -> staging._Stager:
     context = tmp_path / "ctx"
     (context / "app").mkdir(parents=True)
     (context / "app" / "a.py").write_text("A")
     (context / "app" / "b.py").write_text("B")
     (context / "app" / "notes.txt").write_text("N")
     (context / "req-x.txt").write_text("R")
-    stager = image._Stager(context, tmp_path / "fs", build_args or {}, "x86_64", image.HOST_BASE)
-    stager.run(image.parse_dockerfile(dockerfile))
+    stager = staging._Stager(context, tmp_path / "fs", build_args or {}, "x86_64", image_spec.HOST_BASE)
+    stager.run(dockerfile.parse_dockerfile(text))
     return stager
 
 
@@ -124,21 +125,21 @@ def test_stager_refuses_steps_it_cannot_reproduce(tmp_path: Path, step: str) -> 
 
 
 @pytest.fixture(scope="module")
-def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[image.StagedImage, Path]]:
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[image_spec.StagedImage, Path]]:
     """One real staging of the slim runtime (wheels from the package index, cached per module)."""
     home = tmp_path_factory.mktemp("kit-home")
     model = fake_model(home / "model")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KIT_HOME", str(home))
-        yield image.stage_task_root("slim", "x86_64", model), model
+        yield staging.stage_task_root("slim", "x86_64", model), model
 
 
-def test_staging_copies_what_the_dockerfile_copies(staged: tuple[image.StagedImage, Path]) -> None:
+def test_staging_copies_what_the_dockerfile_copies(staged: tuple[image_spec.StagedImage, Path]) -> None:
     st, _ = staged
     root = Path(st.task_root or "")
     expected_app = sorted(p.name for p in LAMBDA_APP.glob("*.py"))
     assert sorted(p.name for p in (root / "lambda_app").iterdir()) == expected_app  # COPY lambda_app/*.py
-    assert sorted(p.name for p in (root / "model").iterdir()) == sorted(image.MODEL_FILES["slim"])  # COPY model/
+    assert sorted(p.name for p in (root / "model").iterdir()) == sorted(image_spec.MODEL_FILES["slim"])  # COPY model/
     wheels = sorted(p.name for p in (Path(st.context) / "wheelhouse").glob("*.whl"))
     dists = sorted(p.name.split("-")[0].lower() for p in root.glob("*.dist-info"))
     assert dists == sorted(w.split("-")[0].lower() for w in wheels)  # COPY --from=deps: every wheel, installed
@@ -148,7 +149,7 @@ def test_staging_copies_what_the_dockerfile_copies(staged: tuple[image.StagedIma
     assert st.env == {"MODEL_RUNTIME": "slim"} and st.cmd == ["lambda_app.app.handler"]
 
 
-def test_layer_tar_holds_exactly_the_task_root(staged: tuple[image.StagedImage, Path]) -> None:
+def test_layer_tar_holds_exactly_the_task_root(staged: tuple[image_spec.StagedImage, Path]) -> None:
     st, _ = staged
     root = Path(st.task_root or "")
     with tarfile.open(st.tarball or "") as tar:
@@ -159,29 +160,29 @@ def test_layer_tar_holds_exactly_the_task_root(staged: tuple[image.StagedImage, 
     assert st.layer_digest and st.layer_digest.startswith("sha256:") and st.diff_id != st.layer_digest
 
 
-def test_restaging_unchanged_inputs_reuses_everything(staged: tuple[image.StagedImage, Path],
+def test_restaging_unchanged_inputs_reuses_everything(staged: tuple[image_spec.StagedImage, Path],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     st, model = staged
     monkeypatch.setenv("KIT_HOME", str(Path(st.context).parents[2]))
-    monkeypatch.setattr(image, "_pip", lambda *a, **k: pytest.fail("pip ran again"))
+    monkeypatch.setattr(staging, "run_pip", lambda *a, **k: pytest.fail("pip ran again"))
     mtime = Path(st.tarball or "").stat().st_mtime_ns
-    again = image.stage_task_root("slim", "x86_64", model)
+    again = staging.stage_task_root("slim", "x86_64", model)
     assert again == st and Path(st.tarball or "").stat().st_mtime_ns == mtime
 
 
-def test_layer_is_reproducible(staged: tuple[image.StagedImage, Path], tmp_path: Path) -> None:
+def test_layer_is_reproducible(staged: tuple[image_spec.StagedImage, Path], tmp_path: Path) -> None:
     st, _ = staged
-    assert image.write_layer(Path(st.task_root or ""), tmp_path / "again.tar.gz") == (st.layer_digest, st.diff_id)
+    assert layers.write_layer(Path(st.task_root or ""), tmp_path / "again.tar.gz") == (st.layer_digest, st.diff_id)
 
 
 def test_inputs_key_changes_with_the_model(tmp_path: Path) -> None:
     model = fake_model(tmp_path / "m")
     wheelhouse = tmp_path / "wh"
-    before = image._inputs_key("torch", "x86_64", model, wheelhouse)
-    assert image._inputs_key("torch", "x86_64", model, wheelhouse) == before
+    before = staging._inputs_key("torch", "x86_64", model, wheelhouse)
+    assert staging._inputs_key("torch", "x86_64", model, wheelhouse) == before
     (model / "weights.pt").write_bytes(b"retrained")
-    assert image._inputs_key("torch", "x86_64", model, wheelhouse) != before
-    assert image._inputs_key("torch", "arm64", model, wheelhouse) != image._inputs_key("torch", "x86_64", model, wheelhouse)
+    assert staging._inputs_key("torch", "x86_64", model, wheelhouse) != before
+    assert staging._inputs_key("torch", "arm64", model, wheelhouse) != staging._inputs_key("torch", "x86_64", model, wheelhouse)
 
 
 # ---------------------------------------------------------------- wheelhouse and errors
@@ -189,20 +190,20 @@ def test_inputs_key_changes_with_the_model(tmp_path: Path) -> None:
 
 def test_missing_model_says_run_01(kit_home: Path) -> None:
     with pytest.raises(KitError, match="run notebooks/01_train.ipynb"):
-        image.stage_context("slim", model=kit_home / "nothing")
+        staging.stage_context("slim", model=kit_home / "nothing")
 
 
 def test_incomplete_model_names_missing_files(kit_home: Path, tmp_path: Path) -> None:
     model = fake_model(tmp_path / "m")
     (model / "encoder.onnx").unlink()
     with pytest.raises(KitError, match="lacks encoder.onnx"):
-        image.stage_context("slim", model=model)
+        staging.stage_context("slim", model=model)
 
 
 @pytest.mark.parametrize("runtime, arch, message", [("tf", "x86_64", "Unknown runtime"), ("slim", "i386", "Unknown arch")])
 def test_bad_runtime_or_arch(kit_home: Path, runtime: str, arch: str, message: str) -> None:
     with pytest.raises(KitError, match=message):
-        image.download_wheelhouse(runtime, arch)
+        wheelhouse.download_wheelhouse(runtime, arch)
 
 
 def test_wheelhouse_args_name_cpu_index_and_platform(kit_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,11 +215,11 @@ def test_wheelhouse_args_name_cpu_index_and_platform(kit_home: Path, monkeypatch
         dest.mkdir(parents=True)
         (dest / "torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_aarch64.whl").write_bytes(b"w")
 
-    monkeypatch.setattr(image, "_pip", fake_pip)
-    first = image.download_wheelhouse("torch", "arm64")
-    assert image.download_wheelhouse("torch", "arm64") == first and len(calls) == 1  # cached
+    monkeypatch.setattr(wheelhouse, "run_pip", fake_pip)
+    first = wheelhouse.download_wheelhouse("torch", "arm64")
+    assert wheelhouse.download_wheelhouse("torch", "arm64") == first and len(calls) == 1  # cached
     args = calls[0]
-    assert args[args.index("--extra-index-url") + 1] == image.TORCH_CPU_INDEX
+    assert args[args.index("--extra-index-url") + 1] == image_spec.TORCH_CPU_INDEX
     assert "--only-binary=:all:" in args and "--platform=manylinux_2_28_aarch64" in args
     assert args[args.index("--python-version") + 1] == "3.11" and args[args.index("--abi") + 1] == "cp311"
 
@@ -230,9 +231,9 @@ def test_wheelhouse_for_the_aws_base_targets_its_python(kit_home: Path, monkeypa
         calls.append(args)
         Path(args[args.index("-d") + 1]).mkdir(parents=True)
 
-    monkeypatch.setattr(image, "_pip", fake_pip)
-    image.download_wheelhouse("slim", "x86_64", image.base_spec("public.ecr.aws/lambda/python:3.12"))
-    image.download_wheelhouse("slim", "x86_64")  # the host's Python: a separate cache entry
+    monkeypatch.setattr(wheelhouse, "run_pip", fake_pip)
+    wheelhouse.download_wheelhouse("slim", "x86_64", image_spec.base_spec("public.ecr.aws/lambda/python:3.12"))
+    wheelhouse.download_wheelhouse("slim", "x86_64")  # the host's Python: a separate cache entry
     (aws_args, host_args) = calls
     assert aws_args[aws_args.index("--python-version") + 1] == "3.12" and "--abi" in aws_args
     assert aws_args[aws_args.index("--abi") + 1] == "cp312" and "--platform=manylinux_2_34_x86_64" in aws_args
@@ -245,9 +246,9 @@ def test_cuda_torch_is_refused(kit_home: Path, monkeypatch: pytest.MonkeyPatch) 
         dest.mkdir(parents=True)
         (dest / "nvidia_cublas_cu12-12.1-py3-none-manylinux1_x86_64.whl").write_bytes(b"w")
 
-    monkeypatch.setattr(image, "_pip", fake_pip)
+    monkeypatch.setattr(wheelhouse, "run_pip", fake_pip)
     with pytest.raises(KitError, match="CUDA torch"):
-        image.download_wheelhouse("torch")
+        wheelhouse.download_wheelhouse("torch")
     assert not list((kit_home / "wheels").glob("torch-*/.complete"))
 
 
@@ -255,26 +256,26 @@ def test_torch_on_amazon_linux_2_base_explains_glibc(kit_home: Path, monkeypatch
     def failing_pip(args: list[str], what: str) -> None:
         raise KitError("no matching distribution")
 
-    monkeypatch.setattr(image, "_pip", failing_pip)
+    monkeypatch.setattr(wheelhouse, "run_pip", failing_pip)
     with pytest.raises(KitError, match="glibc 2.28 but this base has glibc 2.26"):
-        image.download_wheelhouse("torch", base=image.BaseSpec("3.11", (2, 26)))
+        wheelhouse.download_wheelhouse("torch", base=image_spec.BaseSpec("3.11", (2, 26)))
 
 
 def test_pip_failure_is_one_sentence() -> None:
     with pytest.raises(KitError, match=r"Probe failed \(.*\); check the network"):
-        image._pip(["download", "--no-index", "-d", "/tmp/none", "no-such-package-ltk"], "Probe")
+        wheelhouse.run_pip(["download", "--no-index", "-d", "/tmp/none", "no-such-package-ltk"], "Probe")
 
 
 # ---------------------------------------------------------------- building: no engine, mocked engine
 
 
 def test_no_engine_says_so_and_stages(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import helpers.engine
+    import helpers.core.engine
 
-    sentinel = image.StagedImage("slim", "x86_64", "v", "ctx", "k")
-    monkeypatch.setattr(helpers.engine, "docker_client", lambda: None)
-    monkeypatch.setattr(image, "stage_task_root", lambda runtime, arch, model: sentinel)
-    built = image.build_image("slim")
+    sentinel = image_spec.StagedImage("slim", "x86_64", "v", "ctx", "k")
+    monkeypatch.setattr(builder, "docker_client", lambda: None)
+    monkeypatch.setattr(builder, "stage_task_root", lambda runtime, arch, model: sentinel)
+    built = builder.build_image("slim")
     assert built.staged is sentinel and built.image_ref is None
     out = capsys.readouterr().out.strip()
     assert out.startswith("No container engine answers") and out.count(".") == 1
@@ -299,42 +300,42 @@ class FakeClient:
 
 def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    import helpers.offline_base
+    import helpers.build.base_image
 
     seen: dict[str, Any] = {}
 
-    def fake_stage_context(runtime: str, arch: str, model: Any, base: image.BaseSpec) -> image.StagedImage:
+    def fake_stage_context(runtime: str, arch: str, model: Any, base: image_spec.BaseSpec) -> image_spec.StagedImage:
         seen["base"] = base
-        return image.StagedImage(runtime, arch, "v42", "/ctx", "k")
+        return image_spec.StagedImage(runtime, arch, "v42", "/ctx", "k")
 
-    monkeypatch.setattr(helpers.offline_base, "resolve_base_image", lambda client: "public.ecr.aws/lambda/python:3.12")
-    monkeypatch.setattr(image, "stage_context", fake_stage_context)
+    monkeypatch.setattr(builder, "resolve_base_image", lambda client: "public.ecr.aws/lambda/python:3.12")
+    monkeypatch.setattr(builder, "stage_context", fake_stage_context)
     client = FakeClient([{"stream": "Step 1/13 : ARG BASE_IMAGE"}, {"stream": "Step 13/13 : CMD"},
                          {"stream": "Successfully built 123"}])
-    built = image.build_with_engine(client, "slim", "arm64")
+    built = builder.build_with_engine(client, "slim", "arm64")
     kw = client.api.kwargs
     assert built.image_ref == "ltk-translator:slim-v42" == kw["tag"]
     assert kw["platform"] == "linux/arm64" and kw["path"] == "/ctx"
     assert kw["buildargs"] == {"BASE_IMAGE": "public.ecr.aws/lambda/python:3.12", "RUNTIME": "slim"}
-    assert seen["base"] == image.BaseSpec("3.12", (2, 34))  # Amazon Linux 2023: cp312 wheels, glibc 2.34
+    assert seen["base"] == image_spec.BaseSpec("3.12", (2, 34))  # Amazon Linux 2023: cp312 wheels, glibc 2.34
     assert "container engine (podman) on base image public.ecr.aws/lambda/python:3.12" in capsys.readouterr().out
 
 
 def test_engine_build_error_is_a_kit_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import helpers.offline_base
+    import helpers.build.base_image
 
-    monkeypatch.setattr(helpers.offline_base, "resolve_base_image", lambda client: "localhost/base")
-    monkeypatch.setattr(image, "stage_context", lambda *a: image.StagedImage("slim", "x86_64", "v", "/c", "k"))
+    monkeypatch.setattr(builder, "resolve_base_image", lambda client: "localhost/base")
+    monkeypatch.setattr(builder, "stage_context", lambda *a: image_spec.StagedImage("slim", "x86_64", "v", "/c", "k"))
     client = FakeClient([{"stream": "Step 1/13"}, {"error": "pip: no matching distribution\n"}])
     with pytest.raises(KitError, match="The image build failed: pip: no matching distribution"):
-        image.build_with_engine(client, "slim")
+        builder.build_with_engine(client, "slim")
 
 
 def test_measured_task_root_stages_after_an_engine_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    staged = image.StagedImage("torch", "arm64", "v", "/ctx", "k", task_root="/root")
+    staged = image_spec.StagedImage("torch", "arm64", "v", "/ctx", "k", task_root="/root")
     calls: list[tuple[str, str, Any]] = []
-    monkeypatch.setattr(image, "stage_task_root", lambda rt, arch, model: calls.append((rt, arch, model)) or staged)
-    assert image.measured_task_root(image.BuiltImage(staged=staged)) is staged and calls == []
-    engine_built = image.BuiltImage(staged=image.StagedImage("torch", "arm64", "v", "/ctx", "k"), image_ref="r")
-    assert image.measured_task_root(engine_built, Path("/m")) is staged
+    monkeypatch.setattr(builder, "stage_task_root", lambda rt, arch, model: calls.append((rt, arch, model)) or staged)
+    assert builder.measured_task_root(image_spec.BuiltImage(staged=staged)) is staged and calls == []
+    engine_built = image_spec.BuiltImage(staged=image_spec.StagedImage("torch", "arm64", "v", "/ctx", "k"), image_ref="r")
+    assert builder.measured_task_root(engine_built, Path("/m")) is staged
     assert calls == [("torch", "arm64", Path("/m"))]

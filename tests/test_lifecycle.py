@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from helpers.errors import KitError
-from helpers.lifecycle import evaluate_policy, lifecycle_policy
+from helpers.core.errors import KitError
+from helpers.cleanup.lifecycle import evaluate_policy, lifecycle_policy
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 

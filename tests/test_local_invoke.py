@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-import helpers.local.invoke as inv
+import helpers.local.lambda_service as inv
 from helpers.local.images import ImageRecord, register_image
 
 URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ltk:v1"

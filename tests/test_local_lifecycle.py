@@ -8,7 +8,7 @@ import time
 import psutil
 import pytest
 
-from helpers.errors import KitError
+from helpers.core.errors import KitError
 from helpers.local.stack import ensure_stack, running_stack, stop_stack
 
 

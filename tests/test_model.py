@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from helpers.export import weights_version
+from helpers.train.export import weights_version
 from lambda_app.model import ModelConfig, Seq2Seq
 from lambda_app.text import BOS_ID, EOS_ID, PAD_ID
 
@@ -81,9 +81,9 @@ def test_exported_weights_load_with_weights_only(untrained_model_dir):
 
 
 def test_training_stops_early_and_keeps_the_best_epoch():
-    from helpers.corpus import generate_pairs
-    from helpers.datasets import split_pairs
-    from helpers.training import TrainConfig, train
+    from helpers.train.corpus import generate_pairs
+    from helpers.train.datasets import split_pairs
+    from helpers.train.training import TrainConfig, train
 
     threads = torch.get_num_threads()
     splits = split_pairs(generate_pairs(300, seed=0), seed=0)

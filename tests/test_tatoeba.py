@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.corpus import Pair
-from helpers.datasets import split_pairs
-from helpers.errors import KitError
-from helpers.tatoeba import load_tatoeba
+from helpers.train.corpus import Pair
+from helpers.train.datasets import split_pairs
+from helpers.core.errors import KitError
+from helpers.train.tatoeba import load_tatoeba
 
 ATTR = "CC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM) & #1158250 (Wittydev)"
 LINES = [

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from helpers.corpus import SEED_SENTENCE, generate_pairs
-from helpers.evaluation import compare_runtimes
+from helpers.train.corpus import SEED_SENTENCE, generate_pairs
+from helpers.train.evaluation import compare_runtimes
 from lambda_app.translator import load_translator
 
 ODD_INPUTS = ["", "   ", "Zorglub blorp !", "Le chien " * 40, "123 ??? …", "L'école est fermée."]

@@ -9,12 +9,13 @@ import psutil
 from docker.models.containers import Container
 from docker.types import Ulimit
 
-from ..engine import require_engine
-from ..errors import KitError
-from .runtime import free_port, rie_binary, wait_for_port
+from helpers.core.engine import require_engine
+from helpers.core.errors import KitError
+from helpers.core.platform import rie_binary
+from helpers.local.ports import free_port, wait_for_port
 
 if TYPE_CHECKING:
-    from .images import ImageRecord
+    from helpers.local.images import ImageRecord
 
 RIE_IN_CONTAINER = "/var/rapid/aws-lambda-rie"
 LABEL = "ltk.launcher"
@@ -25,7 +26,7 @@ READY_TIMEOUT_S = 30.0
 
 @dataclass
 class ContainerInstance:
-    """One running function container (interface `Instance` of helpers.local.runtime)."""
+    """One running function container (interface `Instance` of helpers.local.launchers)."""
 
     endpoint: str
     container: Container

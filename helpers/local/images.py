@@ -5,14 +5,15 @@ where the image's contents live on this machine (a staged task root and/or an im
 """
 from __future__ import annotations
 
-import fcntl
 import json
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..paths import kit_home
+from filelock import FileLock
+
+from helpers.core.paths import kit_home
 
 
 @dataclass
@@ -53,8 +54,7 @@ def _path() -> Path:
 @contextmanager
 def _locked() -> Iterator[Path]:
     path = _path()
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with FileLock(path.with_suffix(".lock")):  # portable (no fcntl on Windows)
         yield path
 
 

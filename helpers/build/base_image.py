@@ -1,0 +1,166 @@
+"""The image's base: AWS's Lambda Python 3.12 base (Amazon Linux 2023) when the engine has or can pull it, else an offline twin.
+
+The offline twin follows the AWS base's contract: task root /var/task (LAMBDA_TASK_ROOT, WORKDIR),
+Python 3.11 with awslambdaric as the runtime client in /var/runtime, pip for install stages, and
+/lambda-entrypoint.sh as ENTRYPOINT running `python3 -m awslambdaric HANDLER` (under the Runtime
+Interface Emulator when no Lambda runtime API is set, as `docker run -p 9000:8080 IMAGE` expects).
+It is built once from Debian packages (debootstrap) plus the runtime client installed on this host,
+and cached in the engine as OFFLINE_BASE.
+"""
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import docker
+
+from helpers.core.errors import KitError
+from helpers.core.progress import progress
+from helpers.core.platform import host_arch, rie_binary
+
+AWS_BASE = "public.ecr.aws/lambda/python:3.12"  # Amazon Linux 2023: torch 2.13 needs glibc >= 2.28
+OFFLINE_BASE = "localhost/ltk-lambda-base:py3.11"
+DEBIAN_SUITE = "bookworm"  # its python3 is 3.11, the kit's own Python (host staging runs the same wheels)
+DEBIAN_PACKAGES = ("python3", "python3-pip", "python3-venv", "python-is-python3", "ca-certificates")
+RUNTIME_CLIENT = "awslambdaric"
+
+ENTRYPOINT_SH = """#!/bin/sh
+# Like the AWS base's /lambda-entrypoint.sh: the CMD is the handler.
+if [ $# -ne 1 ]; then
+  echo "entrypoint requires the handler name to be the first argument" 1>&2
+  exit 142
+fi
+export _HANDLER="$1"
+if [ -z "${AWS_LAMBDA_RUNTIME_API}" ]; then
+  exec /usr/local/bin/aws-lambda-rie python3 -m awslambdaric "$1"
+fi
+exec python3 -m awslambdaric "$1"
+"""
+
+DOCKERFILE = """FROM scratch
+ADD rootfs.tar /
+COPY runtime/ /var/runtime/
+COPY lambda-entrypoint.sh /lambda-entrypoint.sh
+COPY aws-lambda-rie /usr/local/bin/aws-lambda-rie
+ENV LANG=C.UTF-8 TZ=:/etc/localtime \\
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
+    LAMBDA_TASK_ROOT=/var/task LAMBDA_RUNTIME_DIR=/var/runtime PYTHONPATH=/var/runtime
+WORKDIR /var/task
+ENTRYPOINT ["/lambda-entrypoint.sh"]
+"""
+
+
+def _has_image(client: docker.DockerClient, ref: str) -> bool:
+    try:
+        client.images.get(ref)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def _try_pull(client: docker.DockerClient, ref: str) -> bool:
+    try:
+        client.images.pull(ref)
+    except docker.errors.APIError:  # offline, unknown host, no credentials: the offline base takes over
+        return False
+    return _has_image(client, ref)
+
+
+def resolve_base_image(client: docker.DockerClient) -> str:
+    """AWS_BASE when the engine has it or can pull it, otherwise OFFLINE_BASE (built once, then cached)."""
+    if _has_image(client, AWS_BASE) or _try_pull(client, AWS_BASE):
+        return AWS_BASE
+    if not _has_image(client, OFFLINE_BASE):
+        build_offline_base(client)
+    return OFFLINE_BASE
+
+
+def _requirement_names(dist: md.Distribution) -> list[str]:
+    names = []
+    for req in dist.requires or []:
+        if "extra ==" in req:
+            continue
+        names.append(re.split(r"[\s<>=!~;\[(]", req, maxsplit=1)[0])
+    return names
+
+
+def stage_runtime_client(dest: Path, root: str = RUNTIME_CLIENT) -> list[str]:
+    """Copy the installed runtime client and its requirements (files only, no network) into `dest`."""
+    seen: list[str] = []
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            raise KitError(f"{name} is not installed here: run `.venv/bin/pip install -e .` first.") from None
+        if dist.metadata["Name"] in seen:
+            continue
+        seen.append(dist.metadata["Name"])
+        base = Path(str(dist.locate_file("")))
+        for f in dist.files or []:
+            parts = Path(f).parts
+            if parts[0] == ".." or "__pycache__" in parts:  # console scripts outside site-packages
+                continue
+            target = dest / f
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(base / f, target)
+        todo.extend(_requirement_names(dist))
+    return seen
+
+
+def _debootstrap(rootfs: Path, log: Path) -> None:
+    if shutil.which("debootstrap") is None or os.geteuid() != 0:
+        raise KitError(
+            f"Cannot pull {AWS_BASE} and cannot build the offline base: give the engine network access, "
+            "or run as root with debootstrap installed (`apt-get install debootstrap`)."
+        )
+    mirror = os.environ.get("KIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+    cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(DEBIAN_PACKAGES)}",
+           DEBIAN_SUITE, str(rootfs), mirror]
+    with log.open("w") as out:
+        rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT).returncode
+    if rc != 0:
+        raise KitError(f"debootstrap failed (see {log}): check that the Debian mirror {mirror} is reachable.")
+    # The AWS base lets pip install system-wide; so does the twin. Package caches do not ship.
+    (rootfs / "usr/lib/python3.11/EXTERNALLY-MANAGED").unlink(missing_ok=True)
+    for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for p in (rootfs / cache).glob("*"):
+            if p.is_file():
+                p.unlink()
+
+
+def build_offline_base(client: docker.DockerClient, tag: str = OFFLINE_BASE) -> str:
+    """Build the Lambda-compatible base from Debian packages and tag it (about 1.5 minutes, once)."""
+    arch = host_arch()
+    with tempfile.TemporaryDirectory(prefix="ltk-base-") as tmp, \
+            progress(total=4, desc="offline Lambda base", unit="step") as steps:
+        ctx = Path(tmp)
+        steps.set_postfix_str("debootstrap")
+        _debootstrap(ctx / "rootfs", ctx / "debootstrap.log")
+        steps.update()
+        steps.set_postfix_str("runtime client")
+        stage_runtime_client(ctx / "runtime")
+        shutil.copy2(rie_binary(arch), ctx / "aws-lambda-rie")
+        (ctx / "lambda-entrypoint.sh").write_text(ENTRYPOINT_SH)
+        (ctx / "lambda-entrypoint.sh").chmod(0o755)
+        (ctx / "Dockerfile").write_text(DOCKERFILE)
+        steps.update()
+        steps.set_postfix_str("rootfs.tar")
+        with tarfile.open(ctx / "rootfs.tar", "w") as tar:
+            tar.add(ctx / "rootfs", arcname=".")
+        shutil.rmtree(ctx / "rootfs")
+        steps.update()
+        steps.set_postfix_str("build")
+        try:
+            client.images.build(path=str(ctx), tag=tag, rm=True, forcerm=True)
+        except (docker.errors.BuildError, docker.errors.APIError) as e:
+            raise KitError(f"Building the offline base failed ({e}): check the engine's log and retry.") from None
+        steps.update()
+    return tag

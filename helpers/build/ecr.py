@@ -1,0 +1,221 @@
+"""ECR: the image repository (idempotent, scan-on-push, tagged) and pushing the built image to it.
+
+With a container engine the image is pushed with the Docker SDK: to ECR after `get_authorization_token`
+on `aws`; on `local`, to the local registry (KIT_REGISTRY), whose manifest and digest then go into the
+emulated ECR with `put_image`. On `local` without an engine, the staged task root goes into the emulated ECR
+with `put_image`: a schema-2 manifest whose one layer is the staged tar.gz (its real digest and size), so
+`describe_images` lists it and lifecycle rules can act on it. Either way on `local`, the local image store
+(helpers.local.images) then tells the local Lambda runtime where the contents live.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from helpers.core.config import KitConfig
+from helpers.core.errors import KitError
+from helpers.core.engine import MANIFEST_TYPES
+from helpers.build.image_spec import MODEL_LABEL, TASK_ROOT, BuiltImage, StagedImage
+from helpers.core.progress import progress
+
+REPOSITORY = "translator"  # cfg.name(REPOSITORY) -> e.g. `ltk-translator`
+MANIFEST_TYPE = MANIFEST_TYPES[0]  # Docker v2 schema 2: what Lambda accepts
+CONFIG_TYPE = "application/vnd.docker.container.image.v1+json"
+LAYER_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+ARCH_GO = {"x86_64": "amd64", "arm64": "arm64"}
+
+
+@dataclass
+class PushedImage:
+    """An image in ECR: `uri` (repo:tag) is what 03 deploys."""
+
+    uri: str
+    digest: str
+    size_bytes: int
+    runtime: str
+    architecture: str
+
+    @property
+    def uri_by_digest(self) -> str:
+        return f"{self.uri.rsplit(':', 1)[0]}@{self.digest}"
+
+
+def _ecr(cfg: KitConfig) -> Any:
+    from helpers.aws import client
+
+    return client("ecr", cfg)
+
+
+def _errors() -> Any:
+    from helpers.aws import aws_errors
+
+    return aws_errors()
+
+
+def ensure_repository(cfg: KitConfig) -> dict[str, Any]:
+    """Create the kit's repository with scan-on-push and the kit's tags, or update the existing one."""
+    ecr, name = _ecr(cfg), cfg.name(REPOSITORY)
+    tags = [{"Key": k, "Value": v} for k, v in sorted(cfg.tags.items())]
+    with _errors():
+        try:
+            return ecr.create_repository(
+                repositoryName=name, imageTagMutability="MUTABLE", tags=tags,
+                imageScanningConfiguration={"scanOnPush": True})["repository"]
+        except ecr.exceptions.RepositoryAlreadyExistsException:
+            repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+            ecr.put_image_scanning_configuration(repositoryName=name,
+                                                 imageScanningConfiguration={"scanOnPush": True})
+            ecr.tag_resource(resourceArn=repo["repositoryArn"], tags=tags)
+            return repo
+
+
+def local_manifest(staged: StagedImage) -> tuple[str, str]:
+    """(manifest JSON, its digest) describing the staged task root as a one-layer image.
+
+    moto 5.2 reports `imageSizeInBytes` from the manifest's `config.size` (real ECR sums the layers),
+    and the emulator never fetches blobs, so the config descriptor carries the layer's size.
+    """
+    if not staged.tarball or not staged.layer_digest:
+        raise KitError("This image was not staged: call helpers.build.staging.stage_task_root() first.")
+    config = json.dumps({
+        "architecture": ARCH_GO[staged.arch], "os": "linux",
+        "config": {"Env": [f"{k}={v}" for k, v in sorted(staged.env.items())], "Cmd": staged.cmd,
+                   "WorkingDir": TASK_ROOT, "Labels": {MODEL_LABEL: staged.version}},
+        "rootfs": {"type": "layers", "diff_ids": [staged.diff_id]},
+    }, sort_keys=True).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": MANIFEST_TYPE,
+        "config": {"mediaType": CONFIG_TYPE, "size": staged.tar_gz_bytes,
+                   "digest": f"sha256:{hashlib.sha256(config).hexdigest()}"},
+        "layers": [{"mediaType": LAYER_TYPE, "size": staged.tar_gz_bytes, "digest": staged.layer_digest}],
+    }, sort_keys=True)
+    return manifest, f"sha256:{hashlib.sha256(manifest.encode()).hexdigest()}"
+
+
+def _describe(ecr: Any, name: str, tag: str) -> dict[str, Any]:
+    return ecr.describe_images(repositoryName=name, imageIds=[{"imageTag": tag}])["imageDetails"][0]
+
+
+def register_staged(cfg: KitConfig, staged: StagedImage, repo: dict[str, Any]) -> PushedImage:
+    """Put the staged image in the emulated ECR (idempotent) and record its task root for the local runtime."""
+    from helpers.local.images import ImageRecord, register_image
+
+    if cfg.target != "local":
+        raise KitError("Pushing to AWS ECR needs a container engine: start Docker (or podman) and re-run, "
+                       "or use target='local'.")
+    ecr, name, tag = _ecr(cfg), repo["repositoryName"], staged.tag
+    manifest, digest = local_manifest(staged)
+    with _errors():
+        try:
+            ecr.put_image(repositoryName=name, imageManifest=manifest, imageTag=tag,
+                          imageManifestMediaType=MANIFEST_TYPE, imageDigest=digest)
+        except ecr.exceptions.ImageAlreadyExistsException:
+            pass  # same manifest, same tag: already there
+        detail = _describe(ecr, name, tag)
+    uri = f"{repo['repositoryUri']}:{tag}"
+    register_image(ImageRecord(uri=uri, digest=detail["imageDigest"], handler=staged.cmd[0],
+                               task_root=staged.task_root, architecture=staged.arch))
+    return PushedImage(uri=uri, digest=detail["imageDigest"], size_bytes=detail.get("imageSizeInBytes", 0),
+                       runtime=staged.runtime, architecture=staged.arch)
+
+
+def registry_auth(cfg: KitConfig) -> dict[str, str]:
+    """Docker auth config from `get_authorization_token` (valid 12 hours; never printed)."""
+    with _errors():
+        data = _ecr(cfg).get_authorization_token()["authorizationData"][0]
+    user, password = base64.b64decode(data["authorizationToken"]).decode().split(":", 1)
+    return {"username": user, "password": password, "serveraddress": data["proxyEndpoint"]}
+
+
+def _sdk_push(client: Any, image_ref: str, target: str, tag: str, auth: dict[str, str] | None) -> None:
+    """Tag `image_ref` as `target:tag` and push it with the Docker SDK, showing the bytes sent."""
+    client.images.get(image_ref).tag(target, tag)
+    layers: dict[str, tuple[int, int]] = {}
+    with progress(total=0, unit="B", unit_scale=True, desc=f"push {tag}") as bar:
+        for chunk in client.api.push(target, tag=tag, auth_config=auth, stream=True, decode=True):
+            if "error" in chunk:
+                raise KitError(f"The push to {target} failed: {chunk['error'].strip()} (fix it and re-run).")
+            detail = chunk.get("progressDetail") or {}
+            if chunk.get("id") and detail.get("total"):
+                layers[chunk["id"]] = (detail.get("current", 0), detail["total"])
+                bar.total = sum(t for _, t in layers.values())
+                bar.n = sum(c for c, _ in layers.values())
+                bar.refresh()
+
+
+def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
+    """Local target with an engine: push to the local registry, then put its manifest in the emulated ECR."""
+    from helpers.core.engine import local_registry, registry_manifest
+    from helpers.local.images import ImageRecord, register_image
+
+    registry, tag = local_registry(), built.tag
+    if registry is None:
+        raise KitError("The local target pushes built images to a local registry: run "
+                       "`eval \"$(.ci/container-services start)\"` (or start one and set KIT_REGISTRY=host:port).")
+    target = f"{registry}/{repo['repositoryName']}"
+    _sdk_push(client, built.image_ref or "", target, tag, None)
+    manifest, media_type, digest = registry_manifest(f"{target}:{tag}")
+    ecr, uri = _ecr(cfg), f"{repo['repositoryUri']}:{tag}"
+    with _errors():
+        try:
+            ecr.put_image(repositoryName=repo["repositoryName"], imageManifest=manifest, imageTag=tag,
+                          imageManifestMediaType=media_type, imageDigest=digest)
+        except ecr.exceptions.ImageAlreadyExistsException:
+            pass
+    register_image(ImageRecord(uri=uri, digest=digest, handler="lambda_app.app.handler",
+                               task_root=built.staged.task_root, container_image=built.image_ref,
+                               architecture=built.staged.arch))
+    size = sum(layer["size"] for layer in json.loads(manifest)["layers"])  # what ECR stores for these layers
+    return PushedImage(uri=uri, digest=digest, size_bytes=size, runtime=built.staged.runtime,
+                       architecture=built.staged.arch)
+
+
+def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
+    """Push a built image: to ECR after `get_authorization_token` (aws), or via the local registry (local)."""
+    if cfg.target == "local":
+        return _push_to_local_registry(cfg, client, built, repo)
+    repo_uri, tag = repo["repositoryUri"], built.tag
+    _sdk_push(client, built.image_ref or "", repo_uri, tag, registry_auth(cfg))
+    with _errors():
+        detail = _describe(_ecr(cfg), repo["repositoryName"], tag)
+    return PushedImage(uri=f"{repo_uri}:{tag}", digest=detail["imageDigest"],
+                       size_bytes=detail.get("imageSizeInBytes", 0), runtime=built.staged.runtime,
+                       architecture=built.staged.arch)
+
+
+def push_image(cfg: KitConfig, built: BuiltImage) -> PushedImage:
+    """Push a built image (engine) or register a staged one (local, no engine) in the kit's repository."""
+    repo = ensure_repository(cfg)
+    if built.image_ref is not None:
+        from helpers.core.engine import require_engine
+
+        return push_with_engine(cfg, require_engine(), built, repo)
+    return register_staged(cfg, built.staged, repo)
+
+
+def _layer_bytes(ecr: Any, name: str, digests: list[str]) -> dict[str, int]:
+    """Sum of each image's layer sizes from its manifest (what real ECR reports as imageSizeInBytes)."""
+    if not digests:
+        return {}
+    images = ecr.batch_get_image(repositoryName=name, imageIds=[{"imageDigest": d} for d in digests],
+                                 acceptedMediaTypes=list(MANIFEST_TYPES))
+    return {i["imageId"]["imageDigest"]: sum(layer["size"] for layer in json.loads(i["imageManifest"])["layers"])
+            for i in images["images"]}
+
+
+def list_images(cfg: KitConfig) -> list[dict[str, Any]]:
+    """The repository's images as rows (tags, digest, size in MB), newest first.
+
+    On `local`, sizes are summed from the manifests' layers, as real ECR does (moto reports config.size).
+    """
+    ecr, name = _ecr(cfg), cfg.name(REPOSITORY)
+    with _errors():
+        pages = ecr.get_paginator("describe_images").paginate(repositoryName=name)
+        details = [d for page in pages for d in page["imageDetails"]]
+        sizes = _layer_bytes(ecr, name, [d["imageDigest"] for d in details]) if cfg.target == "local" else {}
+    details.sort(key=lambda d: d.get("imagePushedAt", 0), reverse=True)
+    return [{"tags": ",".join(d.get("imageTags", [])), "digest": d["imageDigest"][:19] + "...",
+             "size_mb": round(sizes.get(d["imageDigest"], d.get("imageSizeInBytes", 0)) / 1e6, 1)} for d in details]

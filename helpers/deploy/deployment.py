@@ -1,0 +1,80 @@
+"""Deploy the pushed image in one call: execution role, one function per runtime, the HTTP API; idempotent.
+
+Every step looks up what exists first and updates it, so re-running `deploy` (like re-running `sam deploy`)
+converges on the same resources and never duplicates them. The same code runs on both targets; only
+`helpers.aws.client` knows whether it talks to AWS or to the local stack. 03 walks through the same steps one
+cell at a time (role.py, function.py, http_api.py).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from botocore.exceptions import ClientError
+
+from helpers import aws
+from helpers.core.config import KitConfig
+from helpers.core.errors import KitError
+from helpers.core.progress import progress
+from helpers.core.state import load_state, save_state
+from helpers.deploy.function import Function, ensure_function
+from helpers.deploy.http_api import HttpApi, api_base_url, ensure_http_api
+from helpers.deploy.role import ensure_role
+from helpers.deploy.settings import Changes
+
+@dataclass
+class Deployment:
+    """Everything `deploy` set up, plus the URL to call."""
+
+    role_arn: str
+    functions: dict[str, Function]
+    api: HttpApi
+    url: str
+    changes: Changes
+
+
+
+def pushed_images(cfg: KitConfig) -> dict[str, str]:
+    """The image URI per runtime that 02_build_image pushed (and saved in the kit's state)."""
+    uris: dict[str, str] = load_state().get("image_uris") or {}
+    if not uris:
+        raise KitError("No pushed image found: run notebooks/02_build_image.ipynb first (it saves the image URI).")
+    if cfg.runtime not in uris:
+        raise KitError(f"No {cfg.runtime} image was pushed (only {', '.join(sorted(uris))}): run 02 for that "
+                       f"runtime or set KIT_RUNTIME to one of them.")
+    ecr = aws.client("ecr", cfg)
+    for uri in uris.values():
+        repo, tag = uri.split("/", 1)[1].rsplit(":", 1)
+        try:
+            with aws.aws_errors():
+                ecr.describe_images(repositoryName=repo, imageIds=[{"imageTag": tag}])
+        except ClientError as err:
+            where = (" (the local emulator starts empty after a restart, e.g. after its idle timeout)"
+                     if cfg.target == "local" else "")
+            raise KitError(f"The image {uri} saved by 02 is no longer in ECR{where}: re-run "
+                           "notebooks/02_build_image.ipynb, then this cell.") from err
+    return uris
+
+
+def where_it_runs(cfg: KitConfig, image_uri: str) -> str:
+    """Where invocations of a function with this image run: AWS Lambda, or which local path."""
+    if cfg.target == "aws":
+        return "AWS Lambda"
+    from helpers.local.images import find_image
+    from helpers.local.launchers import runner_description
+
+    rec = find_image(image_uri)
+    return runner_description(rec) if rec else "nowhere yet: the image is not in the local image store (re-run 02)"
+
+
+def deploy(cfg: KitConfig, memory_mb: dict[str, int] | None = None) -> Deployment:
+    """Deploy one function per pushed runtime and the HTTP API in front of cfg.runtime's; idempotent."""
+    uris, changes = pushed_images(cfg), Changes()
+    with aws.aws_errors():
+        role_arn = ensure_role(cfg, changes)
+        functions = {rt: ensure_function(cfg, rt, uri, role_arn, changes, (memory_mb or {}).get(rt))
+                     for rt, uri in progress(sorted(uris.items()), desc="functions", unit="fn")}
+        api = ensure_http_api(cfg, functions[cfg.runtime], changes)
+    url = api_base_url(cfg, api)
+    save_state(deployment={"role_arn": role_arn, "api_id": api.api_id, "api_url": url,
+                           "functions": {rt: asdict(f) for rt, f in functions.items()}})
+    return Deployment(role_arn=role_arn, functions=functions, api=api, url=url, changes=changes)

@@ -1,0 +1,115 @@
+"""One Lambda function per model runtime, from the image 02 pushed: created, or updated in place."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from helpers import aws
+from helpers.core.config import KitConfig
+from helpers.core.errors import KitError
+from helpers.core.state import load_state
+from helpers.deploy.settings import (MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S, TIMEOUT_S, Changes, error_code,
+                                     function_name, role_name, waiter_config)
+
+@dataclass(frozen=True)
+class Function:
+    """A deployed function's settings as Lambda reports them."""
+
+    name: str
+    arn: str
+    runtime: str
+    image_uri: str
+    architecture: str
+    memory_mb: int
+    timeout_s: int
+    reserved_concurrency: int | None
+
+
+
+def image_architecture(cfg: KitConfig, image_uri: str) -> str:
+    """The CPU architecture the image was built for (local image store, or what 02 saved; x86_64 by default)."""
+    if cfg.target == "local":
+        from helpers.local.images import find_image
+
+        rec = find_image(image_uri)
+        if rec is not None:
+            return rec.architecture
+    return str(load_state().get("image_architectures", {}).get(image_uri, "x86_64"))
+
+
+def _retry_until_role_assumable(cfg: KitConfig, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `call`, retrying while Lambda says the brand-new role "cannot be assumed" (IAM propagation)."""
+    deadline, delay = time.monotonic() + ROLE_RETRY_S, 2.0
+    while True:
+        try:
+            return call()
+        except ClientError as err:
+            retryable = error_code(err) == "InvalidParameterValueException" and "assumed" in str(err)
+            if not retryable or time.monotonic() > deadline:
+                if retryable:
+                    raise KitError(f"Lambda still cannot assume role {role_name(cfg)} after {ROLE_RETRY_S} s: "
+                                   "wait a minute for IAM to propagate, then re-run the deploy cell.") from err
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 15.0)
+
+
+def ensure_function(
+    cfg: KitConfig, runtime: str, image_uri: str, role_arn: str, changes: Changes,
+    memory_mb: int | None = None, timeout_s: int = TIMEOUT_S,
+) -> Function:
+    """Create the runtime's image function, or update its code and configuration; wait until it is ready."""
+    lam, name = aws.client("lambda", cfg), function_name(cfg, runtime)
+    arch = image_architecture(cfg, image_uri)
+    settings = {
+        "Role": role_arn, "MemorySize": memory_mb or MEMORY_MB[runtime], "Timeout": timeout_s,
+        "Environment": {"Variables": {"MODEL_RUNTIME": runtime}},
+        "Description": f"lambda-torch-kit French-to-English translator ({runtime} runtime)",
+    }
+    wait = {"FunctionName": name, "WaiterConfig": waiter_config(cfg)}
+    try:
+        current = lam.get_function(FunctionName=name)["Configuration"]
+    except lam.exceptions.ResourceNotFoundException:
+        current = None
+    if current is None:
+        _retry_until_role_assumable(cfg, lambda: lam.create_function(
+            FunctionName=name, PackageType="Image", Code={"ImageUri": image_uri},
+            Architectures=[arch], Tags=cfg.tags, **settings))
+        lam.get_waiter("function_active_v2").wait(**wait)
+        changes.created.append(f"function {name}")
+    else:
+        if current.get("PackageType") != "Image":
+            raise KitError(f"Function {name} exists but is not an image function: delete it (04_cleanup) "
+                           "or choose another KIT_PREFIX, then re-run.")
+        lam.update_function_code(FunctionName=name, ImageUri=image_uri, Architectures=[arch])
+        lam.get_waiter("function_updated_v2").wait(**wait)
+        lam.update_function_configuration(FunctionName=name, **settings)
+        lam.get_waiter("function_updated_v2").wait(**wait)
+        lam.tag_resource(Resource=current["FunctionArn"], Tags=cfg.tags)
+        changes.updated.append(f"function {name}")
+    conf = lam.get_function_configuration(FunctionName=name)
+    return Function(
+        name=name, arn=conf["FunctionArn"], runtime=runtime, image_uri=image_uri,
+        architecture=conf.get("Architectures", [arch])[0], memory_mb=conf["MemorySize"],
+        timeout_s=conf["Timeout"], reserved_concurrency=_cap_concurrency(lam, name, changes),
+    )
+
+
+def _cap_concurrency(lam: Any, name: str, changes: Changes) -> int | None:
+    """Reserve RESERVED_CONCURRENCY for the function; accounts with a low quota refuse, then the stage throttle caps."""
+    try:
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=RESERVED_CONCURRENCY)
+        return RESERVED_CONCURRENCY
+    except ClientError as err:
+        if error_code(err) != "InvalidParameterValueException" or "Concurren" not in str(err):
+            raise
+        changes.notes.append(
+            f"{name}: this account's concurrency quota is too low to reserve {RESERVED_CONCURRENCY} (new accounts "
+            "get 10), so it runs unreserved and the API stage throttling is the cost cap; raise the quota in "
+            "Service Quotas to enable the reservation.")
+        return None
+

@@ -1,0 +1,57 @@
+"""What the deployment is made of, in one place: names, sizes, limits and routes (03 and template.yaml share them).
+
+Sized from measurements (03_deploy_lambda): peak memory 74 MB (slim) / 312 MB (torch), warm calls take
+milliseconds, a torch cold start seconds (CPU share grows with memory, and init must finish within 10 s);
+the seed's 5000 MB / 300 s only raised the price of every second.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from botocore.exceptions import ClientError
+
+from helpers.core.config import KitConfig
+
+MEMORY_MB = {"slim": 512, "torch": 1024}
+TIMEOUT_S = 30  # an HTTP API waits at most 30 s for its integration, so a longer timeout only bills stuck calls
+RESERVED_CONCURRENCY = 5  # at most 5 copies run at once: a runaway client cannot run up the bill
+THROTTLING = {"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 5.0}
+CORS = {"AllowOrigins": ["*"], "AllowMethods": ["GET", "POST", "OPTIONS"],
+        "AllowHeaders": ["content-type"], "MaxAge": 300}
+ROUTES = ("POST /translate", "GET /health")
+STAGE = "$default"
+INTEGRATION_TIMEOUT_MS = 29_000
+ROLE_RETRY_S = 120  # IAM is eventually consistent: a new role can take a few seconds to be assumable
+
+
+@dataclass
+class Changes:
+    """What a deploy run did, resource by resource ("function ltk-translator-slim")."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def role_name(cfg: KitConfig) -> str:
+    """The execution role's name, e.g. `ltk-translator-role`."""
+    return cfg.name("translator-role")
+
+
+def function_name(cfg: KitConfig, runtime: str | None = None) -> str:
+    """One function per runtime, e.g. `ltk-translator-slim`."""
+    return cfg.name(f"translator-{runtime or cfg.runtime}")
+
+
+def api_name(cfg: KitConfig) -> str:
+    """The HTTP API's name, e.g. `ltk-translator-api`."""
+    return cfg.name("translator-api")
+
+
+def waiter_config(cfg: KitConfig) -> dict[str, int]:
+    return {"Delay": 5, "MaxAttempts": 60} if cfg.target == "aws" else {"Delay": 1, "MaxAttempts": 60}
+
+
+def error_code(err: ClientError) -> str:
+    return err.response.get("Error", {}).get("Code", "")
+

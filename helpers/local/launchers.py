@@ -1,0 +1,184 @@
+"""Function instances ("execution environments") for the local Lambda: the Runtime Interface Emulator running a handler.
+
+An instance is one warm "sandbox". The host launcher runs the RIE binary shipped in the aws-sam-cli wheel
+with `python -m awslambdaric HANDLER` from a staged task root; the container launcher (container.py) runs
+the built image with the same binary mounted, as SAM does. Both answer
+POST {endpoint}/2015-03-31/functions/function/invocations.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+import psutil
+
+from helpers.core.errors import KitError
+from helpers.core.platform import host_arch, rie_binary
+from helpers.core.paths import kit_home
+from helpers.local.images import ImageRecord
+from helpers.local.ports import free_port, wait_for_port
+
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+# What Lambda's Python runtime directory (/var/runtime) offers besides the task root: the runtime interface
+# client and the AWS SDK. The host runner sees only these and the task root, so a missing dependency fails here too.
+LAMBDA_PYTHON_DISTRIBUTIONS = ("awslambdaric", "simplejson", "snapshot-restore-py", "boto3", "botocore", "s3transfer",
+                         "jmespath", "python-dateutil", "six", "urllib3")
+
+
+class Instance(Protocol):
+    """A running function sandbox reachable through the RIE invoke endpoint."""
+
+    endpoint: str  # base URL of the RIE, e.g. http://127.0.0.1:PORT
+
+    def rss_bytes(self) -> int:
+        """Current resident memory of the function's processes (0 if unknown)."""
+
+    def read_logs(self) -> str:
+        """Function output (stdout + stderr, RIE lines included) since the last call."""
+
+    def alive(self) -> bool:
+        """True while the sandbox runs."""
+
+    def stop(self) -> None:
+        """Stop the sandbox and everything it started."""
+
+
+def lambda_python_dir() -> Path:
+    """A directory like Lambda's /var/runtime: symlinks to LAMBDA_PYTHON_DISTRIBUTIONS in this environment (built once)."""
+    d = kit_home() / "local" / "runtime"
+    stamp = d / ".complete"
+    if stamp.is_file() and stamp.read_text() == sys.prefix:
+        return d
+    tmp = d.with_name(f"runtime.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in LAMBDA_PYTHON_DISTRIBUTIONS:
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            if name == "awslambdaric":
+                raise KitError("The awslambdaric package is missing: run `bash kit setup` to install the kit's "
+                               "dependencies.") from None
+            continue
+        tops = {f.parts[0] for f in dist.files or []
+                if f.parts[0] not in ("..", "__pycache__") and not f.parts[0].endswith((".dist-info", ".data"))}
+        for top in tops:
+            if not (tmp / top).exists():
+                (tmp / top).symlink_to(dist.locate_file(top))
+    (tmp / ".complete").write_text(sys.prefix)
+    shutil.rmtree(d, ignore_errors=True)
+    try:
+        tmp.rename(d)
+    except OSError:  # another process built it at the same moment
+        shutil.rmtree(tmp, ignore_errors=True)
+    return d
+
+
+class HostInstance:
+    """The RIE and the function's Python runtime as processes on this machine (own process group)."""
+
+    def __init__(self, proc: subprocess.Popen, port: int) -> None:
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self._proc = proc
+        self._ps = psutil.Process(proc.pid)
+        self._buf: list[str] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
+
+    def _pump(self) -> None:
+        assert self._proc.stdout is not None
+        for line in iter(self._proc.stdout.readline, b""):
+            with self._lock:
+                self._buf.append(line.decode("utf-8", "replace"))
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the function runtime (the RIE's child processes), like Lambda's Max Memory Used."""
+        try:
+            return sum(c.memory_info().rss for c in self._ps.children(recursive=True))
+        except psutil.Error:
+            return 0
+
+    def read_logs(self) -> str:
+        with self._lock:
+            out, self._buf = "".join(self._buf), []
+        return out
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGTERM)
+                self._proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+            except ProcessLookupError:
+                pass
+        try:  # the runtime may outlive a killed RIE for a moment: leave nothing behind
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._reader.join(timeout=2)
+        if self._proc.stdout:
+            self._proc.stdout.close()
+
+
+def launch_host(rec: ImageRecord, env: dict[str, str], port: int) -> HostInstance:
+    """Run `rec`'s handler from its staged task root under the RIE on 127.0.0.1:port, with exactly `env`."""
+    if not rec.task_root or not Path(rec.task_root).is_dir():
+        raise KitError(f"Image {rec.uri} has no staged task root on this machine ({rec.task_root}): "
+                       "rebuild and push it with 02_build_image.")
+    task_root = str(Path(rec.task_root).resolve())
+    python_dir = str(lambda_python_dir())
+    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), **env, "LAMBDA_TASK_ROOT": task_root,
+           "LAMBDA_RUNTIME_DIR": python_dir, "PYTHONPATH": f"{task_root}:{python_dir}", "PYTHONUNBUFFERED": "1",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    cmd = [str(rie_binary(host_arch())),  # on the host, the emulator and Python run natively
+           "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+           "--runtime-api-address", f"127.0.0.1:{free_port()}",
+           sys.executable, "-S", "-m", "awslambdaric", rec.handler]  # -S: no site-packages, as in the image
+    proc = subprocess.Popen(cmd, cwd=task_root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    inst = HostInstance(proc, port)
+    if not wait_for_port(port, timeout=10, alive=inst.alive):
+        logs = inst.read_logs()
+        inst.stop()
+        raise KitError(f"The Runtime Interface Emulator did not start on port {port}: {logs.strip()[-300:]}")
+    return inst
+
+
+def _engine_for(rec: ImageRecord) -> Any:
+    """The container engine to run `rec` in, or None (no built image, or no engine answers)."""
+    from helpers.core.engine import docker_client
+
+    return docker_client() if rec.container_image else None
+
+
+def launch_instance(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
+    """Run the built image in the local container engine when there is one, else the staged task root on the host."""
+    if _engine_for(rec) is not None:
+        from helpers.local.container import launch_container
+
+        return launch_container(rec, env, port)
+    return launch_host(rec, env, port)
+
+
+def runner_description(rec: ImageRecord) -> str:
+    """Which of the two local paths `launch_instance` takes for `rec`, in words (notebooks print it)."""
+    client = _engine_for(rec)
+    if client is not None:
+        from helpers.core.engine import engine_name
+
+        return f"the built image, in a container ({engine_name(client)})"
+    return "the image's staged task root, in a host process (no container engine answers)"

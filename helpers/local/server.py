@@ -1,0 +1,211 @@
+"""The local stack's process: moto behind a front WSGI app that answers the Lambda Invoke API itself, plus the
+HTTP API endpoint (gateway.py). `python -m helpers.local.server [ENDPOINT_PORT API_PORT]` runs it; stack.py starts,
+finds and stops that process."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import unquote
+
+from helpers.core.errors import KitError
+from helpers.local.gateway import Gateway
+from helpers.local.http_events import respond
+from helpers.local.lambda_service import FunctionSpec, ImageNotFound, LocalLambda
+from helpers.local.stack import DUMMY_CREDENTIALS, StackInfo, idle_seconds, info_path, read_info
+
+_INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/")
+
+
+class Server:
+    """The stack process: moto behind a front WSGI app, the HTTP API app, the local Lambda runtime."""
+
+    def __init__(self, endpoint_port: int, api_port: int, idle_seconds: float) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        self.idle_seconds = idle_seconds
+        self.last_activity = time.monotonic()
+        self.regions_seen: list[str] = []
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients_lock = threading.Lock()
+        import boto3
+
+        self._session = boto3.session.Session()
+        self._moto = DomainDispatcherApplication(create_backend_app)
+        self.front = make_server("127.0.0.1", endpoint_port, self._front_app, threaded=True,
+                                 request_handler=MotoRequestHandler)
+        self.gateway = Gateway(self)
+        self.api = make_server("127.0.0.1", api_port, self.gateway.wsgi_app, threaded=True)
+        self.endpoint = f"http://127.0.0.1:{self.front.server_port}"
+        self.lam = LocalLambda(lambda region: self.client("logs", region), {
+            **{k.upper(): v for k, v in DUMMY_CREDENTIALS.items()}, "AWS_SESSION_TOKEN": "testing",
+            "AWS_ENDPOINT_URL": self.endpoint})  # boto3 inside a function reaches this stack
+        self.pool = ThreadPoolExecutor(max_workers=8)
+        self.stopping = threading.Event()
+
+    # --- helpers
+    def client(self, service: str, region: str) -> Any:
+        """A boto3 client on this stack's own endpoint (cached; clients are thread-safe)."""
+        key = (service, region)
+        with self._clients_lock:  # creating clients is not thread-safe
+            if key not in self._clients:
+                self._clients[key] = self._session.client(service, region_name=region, endpoint_url=self.endpoint,
+                                                          **DUMMY_CREDENTIALS)
+            return self._clients[key]
+
+    def touch(self) -> None:
+        self.last_activity = time.monotonic()
+
+    def log(self, msg: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {msg}", flush=True)
+
+    # --- front endpoint
+    def _front_app(self, environ: dict, start_response: Any) -> Any:
+        self.touch()
+        m = _REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if m and m.group("region") not in self.regions_seen:
+            self.regions_seen.insert(0, m.group("region"))
+        path = environ.get("PATH_INFO", "")
+        if path == "/_kit/health":
+            return respond(start_response, 200, {"content-type": "application/json"},
+                            json.dumps({"pid": os.getpid()}).encode())
+        inv = _INVOKE.match(path)
+        if inv and environ.get("REQUEST_METHOD") == "POST":
+            from werkzeug.wrappers import Request
+
+            req = Request(environ)
+            status, headers, body = self.invoke_api(m.group("region") if m else "us-east-1",
+                                                    unquote(inv.group("name")), req)
+            return respond(start_response, status, headers, body)
+        return self._moto(environ, start_response)
+
+    def spec(self, region: str, name: str, qualifier: str | None) -> Any:
+        kwargs = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
+        fn = self.client("lambda", region).get_function(**kwargs)
+        conf = fn["Configuration"]
+        if conf.get("PackageType") != "Image":
+            raise _ApiError(400, "InvalidParameterValueException",
+                            "The local target runs only container-image functions (PackageType=Image).")
+        return FunctionSpec.from_configuration(conf, fn["Code"]["ImageUri"], region)
+
+    def run_function(self, spec: Any, payload: bytes) -> Any:
+        """Invoke through the local runtime, turning a missing image or runtime problem into an API error."""
+        try:
+            result = self.lam.invoke(spec, payload)
+        except ImageNotFound as e:
+            raise _ApiError(404, "ResourceNotFoundException",
+                            f"Image {e} is not in the local image store: build and push it with "
+                            "02_build_image (helpers.build.ecr) before invoking the function.") from None
+        except KitError as e:
+            raise _ApiError(400, "InvalidRuntimeException", str(e)) from None
+        self.log(f"invoke {spec.name} {result.request_id} {result.duration_ms:.1f} ms"
+                 f"{' init %.1f ms' % result.init_ms if result.init_ms else ''} {result.max_memory_mb} MB"
+                 f"{' ERROR' if result.function_error else ''}")
+        return result
+
+    def invoke_api(self, region: str, name: str, req: Any) -> tuple[int, dict[str, str], bytes]:
+        """The Lambda Invoke API (RequestResponse, Event, DryRun; LogType=Tail)."""
+        from botocore.exceptions import ClientError
+
+        payload = req.get_data()
+        try:
+            if len(payload) > 6 * 1024 * 1024:
+                raise _ApiError(413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes "
+                                "for the InvokeFunction operation")
+            spec = self.spec(region, name, req.args.get("Qualifier"))
+            kind = req.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+            if kind == "DryRun":
+                return 204, {}, b""
+            if kind == "Event":
+                self.pool.submit(self._run_quietly, spec, payload)
+                return 202, {"x-amzn-RequestId": str(uuid.uuid4())}, b""
+            result = self.run_function(spec, payload)
+        except _ApiError as e:
+            return e.response()
+        except ClientError as e:
+            err = e.response["Error"]
+            return _ApiError(e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Code", "ServiceException"),
+                             err.get("Message", "")).response()
+        headers = {"content-type": "application/json", "x-amzn-RequestId": result.request_id,
+                   "X-Amz-Executed-Version": "$LATEST"}
+        if result.function_error:
+            headers["X-Amz-Function-Error"] = result.function_error
+        if req.headers.get("X-Amz-Log-Type") == "Tail":
+            headers["X-Amz-Log-Result"] = result.log_result
+        return 200, headers, result.payload
+
+    def _run_quietly(self, spec: Any, payload: bytes) -> None:
+        try:
+            self.run_function(spec, payload)
+        except Exception as e:  # an Event invocation has no caller to tell
+            self.log(f"async invoke of {spec.name} failed: {e}")
+
+    # --- lifecycle
+    def serve(self) -> None:
+        for srv in (self.front, self.api):
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+        info = StackInfo(pid=os.getpid(), endpoint_port=self.front.server_port, api_port=self.api.server_port)
+        tmp = info_path().with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(info)))
+        tmp.replace(info_path())
+        self.log(f"local stack pid {info.pid}: endpoint {info.endpoint}, HTTP APIs {info.api_endpoint}, "
+                 f"idle timeout {self.idle_seconds:.0f} s")
+        region = os.environ.get("KIT_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        self.pool.submit(lambda: [self.client(s, region) for s in ("lambda", "logs", "apigatewayv2")])  # warm-up
+        while not self.stopping.wait(min(5.0, self.idle_seconds / 4)):
+            if time.monotonic() - self.last_activity > self.idle_seconds and not self.lam.busy():
+                self.log("idle timeout: stopping")
+                break
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        self.lam.stop_all()
+        for srv in (self.front, self.api):
+            srv.shutdown()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        info = read_info()
+        if info and info.pid == os.getpid():
+            info_path().unlink(missing_ok=True)
+        self.log("stopped")
+
+
+class _ApiError(Exception):
+    """An AWS-style error answer of the Invoke API."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        return (self.status, {"content-type": "application/json", "x-amzn-ErrorType": self.code},
+                json.dumps({"Type": "User", "message": self.message}).encode())
+
+
+
+def serve(endpoint_port: int = 0, api_port: int = 0) -> None:
+    """Run the stack in this process until SIGTERM/SIGINT or the idle timeout."""
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # so AWSLambdaBasicExecutionRole can be attached
+    os.environ["MOTO_LAMBDA_STUB_ECR"] = "false"  # an image function needs its image in the emulated ECR
+    for var in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        os.environ.pop(var, None)  # never touch real credentials
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = Server(endpoint_port, api_port, idle_seconds())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: server.stopping.set())
+    server.serve()
+
+
+if __name__ == "__main__":
+    serve(*(int(a) for a in sys.argv[1:3]))
