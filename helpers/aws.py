@@ -2,57 +2,136 @@
 
 Everything in the kit that talks to AWS calls `client(service, cfg)`: on `aws` it uses the normal credential
 chain and `cfg.region`; on `local` it points at the local stack (started on demand) with dummy credentials.
+Control-plane calls keep botocore's retries (standard mode: throttling and transient errors are retried);
+only `invoke_client` runs without retries, because a retried invocation would run the function twice.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Iterator
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (ClientError, EndpointConnectionError, InvalidRegionError, NoCredentialsError,
-                                 NoRegionError, PartialCredentialsError)
+from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionError, InvalidRegionError,
+                                 NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound,
+                                 SSOError, TokenRetrievalError)
 
-from helpers.core.config import KitConfig, get_config
+from helpers.core.config import OPT_IN_REGIONS, KitConfig, get_config
 from helpers.core.errors import KitError
 
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
-           "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch",
-           "AuthFailure", "InvalidSignatureException"}
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
+_INVALID_TOKEN = {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "SignatureDoesNotMatch",
+                  "InvalidSignatureException"}
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+CONTROL_PLANE = Config(retries={"mode": "standard", "total_max_attempts": 5})
+# An invocation may run up to the 900 s function limit: wait for it, and never send it twice.
+INVOKE = Config(read_timeout=910, connect_timeout=10, retries={"mode": "standard", "total_max_attempts": 1})
+
+
+def _note_region(region: str, parsed: dict[str, Any], **_: Any) -> None:
+    """botocore `after-call` hook: remember the client's region in an error, so aws_errors() can name it."""
+    if isinstance(parsed, dict) and isinstance(parsed.get("Error"), dict):
+        parsed["Error"].setdefault("KitRegion", region)
 
 
 @lru_cache(maxsize=64)
-def _client(service: str, region: str, endpoint: str | None) -> Any:
-    # Lambda invocations may run up to the 900 s function limit: wait for them, and never retry them on a timeout.
-    cfg = Config(read_timeout=910, retries={"mode": "standard", "max_attempts": 1}) if service == "lambda" \
-        else Config(retries={"mode": "standard", "max_attempts": 3})
+def _client(service: str, region: str, endpoint: str | None, invoke: bool = False) -> Any:
+    cfg = INVOKE if invoke else CONTROL_PLANE
     if endpoint is None:
-        return boto3.session.Session().client(service, region_name=region, config=cfg)
-    return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint, config=cfg,
-                                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        made = boto3.session.Session().client(service, region_name=region, config=cfg)
+    else:
+        made = boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint, config=cfg,
+                                              aws_access_key_id="testing", aws_secret_access_key="testing")
+    made.meta.events.register("after-call", partial(_note_region, region))
+    return made
+
+
+def _endpoint(cfg: KitConfig) -> str | None:
+    if cfg.target != "local":
+        return None
+    from helpers.local.stack import ensure_stack
+
+    return ensure_stack().endpoint
 
 
 def client(service: str, cfg: KitConfig | None = None) -> Any:
     """A boto3 client for `service` on the configured target (local: the local stack, started if needed)."""
     cfg = cfg or get_config()
-    if cfg.target == "local":
-        from helpers.local.stack import ensure_stack
-
-        return _client(service, cfg.region, ensure_stack().endpoint)
     with aws_errors():
-        return _client(service, cfg.region, None)
+        return _client(service, cfg.region, _endpoint(cfg))
+
+
+def invoke_client(cfg: KitConfig | None = None, service: str = "lambda") -> Any:
+    """A client for invocations only (Lambda's Invoke, or `sagemaker-runtime`'s InvokeEndpoint): waits up to the
+    function timeout and never retries (no double runs)."""
+    cfg = cfg or get_config()
+    with aws_errors():
+        return _client(service, cfg.region, _endpoint(cfg), True)
+
+
+class _LocalSession(boto3.session.Session):
+    """A boto3 session whose every client reaches the local stack, with dummy credentials."""
+
+    def __init__(self, endpoint: str, region: str) -> None:
+        super().__init__(region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.kit_endpoint = endpoint
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.setdefault("endpoint_url", self.kit_endpoint)
+        return super().client(*args, **kwargs)
+
+
+@lru_cache(maxsize=16)
+def _session(region: str, endpoint: str | None) -> boto3.session.Session:
+    return boto3.session.Session(region_name=region) if endpoint is None else _LocalSession(endpoint, region)
+
+
+def session(cfg: KitConfig | None = None) -> boto3.session.Session:
+    """A boto3 session for SDKs that make their own clients (the sagemaker SDK): the credential chain in cfg.region
+    on `aws`; on `local`, every client made from it reaches the local stack. One per target and region (SDKs cache
+    their clients per session)."""
+    cfg = cfg or get_config()
+    with aws_errors():
+        return _session(cfg.region, _endpoint(cfg))
+
+
+def _client_error(e: ClientError) -> KitError | None:
+    """The one sentence for a refused call, or None for errors the caller handles itself."""
+    err = e.response.get("Error", {})
+    code, msg, region = err.get("Code", ""), err.get("Message", ""), err.get("KitRegion", "")
+    op = getattr(e, "operation_name", "the call")
+    if code in _INVALID_TOKEN and region in OPT_IN_REGIONS:
+        return KitError(f"Region {region} is an opt-in region that is not enabled for this account ({op}: {code}): "
+                        "enable it in the AWS console (Account, AWS Regions) or set KIT_REGION to an enabled "
+                        "region such as us-east-1.")
+    if code in _INVALID_TOKEN:
+        return KitError(f"AWS did not accept these credentials ({op}: {code}: {msg}): check the access key "
+                        "(`aws configure`) or AWS_PROFILE, or use target='local' to run offline.")
+    if code in _EXPIRED:
+        return KitError(f"The AWS session credentials have expired ({op}: {code}): refresh them (`aws sso login`, "
+                        "or new temporary keys), then re-run this cell.")
+    if code in _DENIED:
+        return KitError(f"AWS refused {op} ({code}: {msg}): give your IAM user the permissions in "
+                        "docs/iam-policy.json (README, 'IAM permissions').")
+    return None
 
 
 @contextmanager
 def aws_errors() -> Iterator[None]:
-    """Turn missing credentials, unreachable endpoints, denied access and bad regions into one KitError sentence."""
+    """Turn missing or expired credentials, broken profiles, unreachable endpoints, denied access, disabled
+    regions and bad regions into one KitError sentence; other AWS errors pass through."""
     try:
         yield
     except (NoCredentialsError, PartialCredentialsError):
         raise KitError("No AWS credentials found: run `aws configure` (or set AWS_PROFILE), "
                        "or use target='local' to run offline.") from None
+    except (SSOError, TokenRetrievalError):
+        raise KitError("The AWS SSO session has expired: run `aws sso login` (with your AWS_PROFILE), "
+                       "then re-run this cell.") from None
+    except ProfileNotFound as e:
+        raise KitError(f"{e}: fix AWS_PROFILE or ~/.aws/config, then re-run.") from None
     except (InvalidRegionError, NoRegionError) as e:
         raise KitError(f"The AWS region is not valid ({e}): set KIT_REGION to a region like 'us-east-1'.") from None
     except EndpointConnectionError as e:
@@ -63,12 +142,14 @@ def aws_errors() -> Iterator[None]:
         raise KitError(f"Could not reach {url}: check your network and that the region exists "
                        "(KIT_REGION), or use target='local' to run offline.") from None
     except ClientError as e:
-        code = e.response.get("Error", {}).get("Code", "")
-        if code in _DENIED:
-            op = getattr(e, "operation_name", "the call")
-            msg = e.response.get("Error", {}).get("Message", "")
-            raise KitError(f"AWS refused {op} ({code}: {msg}): check your credentials and give your IAM user "
-                           "the permissions the README lists.") from None
+        sentence = _client_error(e)
+        if sentence is None:
+            raise
+        raise sentence from None
+    except BotoCoreError as e:
+        if type(e).__name__ in ("ConfigParseError", "InvalidConfigError", "CredentialRetrievalError"):
+            raise KitError(f"The AWS configuration is broken ({e}): fix ~/.aws/config and ~/.aws/credentials "
+                           "(or unset AWS_PROFILE), then re-run.") from None
         raise
 
 

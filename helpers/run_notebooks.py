@@ -1,9 +1,10 @@
-"""The kit's main job: run the four notebooks in order (`bash kit run`), as a learner would.
+"""The kit's main job: run the notebooks in order (`bash kit run`), as a learner would.
 
 Executed copies go to `.kit/runs/`, so the committed notebooks (and their outputs) stay as they are.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from nbclient.exceptions import CellExecutionError
 from helpers.core.paths import REPO_ROOT, kit_home
 from helpers.core.state import load_state
 
-NOTEBOOKS = ["01_train", "02_build_image", "03_deploy_lambda", "04_cleanup"]
+NOTEBOOKS = ["01_train", "02_build_image", "03_deploy_lambda", "03b_sagemaker_serverless", "04_cleanup"]
 
 
 def run_notebook(name: str, out_dir: Path, timeout_s: int = 1800) -> float:
@@ -40,8 +41,13 @@ def main(argv: list[str]) -> int:
     `--inplace NAME...` (for maintainers) re-executes the named notebooks into notebooks/ itself, to refresh the
     committed outputs that nbval compares against.
     """
+    if argv[:1] in (["-h"], ["--help"]) or (argv and argv[0] != "--inplace"):
+        print("usage: python -m helpers.run_notebooks [--inplace NAME...]\n\n" + (main.__doc__ or "")
+              + f"\nExecuted copies go to {kit_home() / 'runs'} (set KIT_HOME to run elsewhere).")
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     inplace = argv[:1] == ["--inplace"]
     names = argv[1:] if inplace else NOTEBOOKS
+    os.environ.setdefault("KIT_PROGRESS", "off")  # the kernels inherit it: executed copies keep no progress bars
     (kit_home() / "runs").mkdir(parents=True, exist_ok=True)
     out_dir = REPO_ROOT / "notebooks" if inplace else kit_home() / "runs"
     demo = None
@@ -61,7 +67,7 @@ def main(argv: list[str]) -> int:
     if demo:
         print(f"[kit] POST {demo['url']} {demo['request']}")
         print(f"[kit] the deployed API answered: {demo['response']}")
-    print("[kit] all four notebooks ran; 04_cleanup removed every resource the kit created.")
+    print("[kit] all notebooks ran; 04_cleanup removed every resource the kit created.")
     return 0
 
 

@@ -13,21 +13,20 @@ API (README-ready):
 - Limits: a sentence has 1 to 500 characters (MAX_SENTENCE_CHARS) and at least one visible one; a batch
   has 1 to 32 sentences (MAX_BATCH); a request body is at most 64 KiB (MAX_BODY_BYTES, else 413), valid
   UTF-8 and strict JSON (no NaN, integers of at most MAX_INT_DIGITS digits, not nested too deeply).
-- Bad input gets a 4xx with `{"error": "<what is wrong>"}`: whatever a client sends, the answer is never a
-  5xx. A wrong method on a known path gets 405, an unknown path 404. No loaded model gets 503. A 500 means
-  a fault in the function: its body names the request id, and the stack trace goes to the log only.
+- Bad input gets a 4xx with `{"error": "<what is wrong>"}` (never a 5xx, whatever a client sends); a wrong
+  method on a known path 405, an unknown path 404; no loaded model 503. A 500 is a fault in the function:
+  its body names the request id, and the stack trace goes to the log only.
 
 Accepted events: API Gateway HTTP API (payload 2.0), REST API (payload 1.0), bodies base64-encoded or
 not, and a direct invoke whose event is the JSON request object itself (treated as `POST /translate`).
-The response is always the API Gateway proxy shape `{"statusCode", "headers", "body"}`.
-`handle_request` is the one path every request takes, from here and from `serve.py` (SageMaker).
+The response is always the API Gateway proxy shape `{"statusCode", "headers", "body"}`. Every request,
+from the handler or from `serve.py` (SageMaker), takes one path: route, decode, validate, answer.
 
 Environment: MODEL_DIR (default: `model/` beside this package) and MODEL_RUNTIME (`torch` | `slim`;
 default: `slim` when the model directory has the ONNX files, else `torch`).
 """
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import os
@@ -36,26 +35,18 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
 
 from . import demo_page
-from .text import tokenize
+from .validation import (MAX_BATCH, MAX_BODY_BYTES, MAX_INT_DIGITS, MAX_SENTENCE_CHARS, BadRequest, decode_body,
+                         shown, validate_request)
 
-MAX_SENTENCE_CHARS = 500
-MAX_BATCH = 32
-MAX_BODY_BYTES = 64 * 1024
-MAX_INT_DIGITS = 100
+__all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_INT_DIGITS", "MAX_SENTENCE_CHARS", "ROUTES", "BadRequest",
+           "ModelUnavailable", "Response", "decode_body", "error_response", "handle_request", "handler", "route",
+           "validate_request"]
+
 ROUTES: dict[str, str] = {"/": "GET", "/translate": "POST", "/health": "GET"}
 JSON_HEADERS: dict[str, str] = {"Content-Type": "application/json"}
 
 log = logging.getLogger("lambda_app")
 log.setLevel(logging.INFO)
-
-
-class BadRequest(ValueError):
-    """Input the client must fix; becomes a 4xx response with its message."""
-
-    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
 
 
 class ModelUnavailable(RuntimeError):
@@ -117,7 +108,12 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
 def _answer(method: str, path: str, body: bytes | str | None, is_base64: bool,
             routes: Mapping[str, str] | None = None) -> Response:
     """The response to one request (raises BadRequest / ModelUnavailable); the body is decoded only if read."""
-    return _dispatch(method, path, lambda: decode_body(body, is_base64), routes)
+    target = route(method, path, routes)
+    if target == "/":
+        return Response(200, dict(demo_page.HEADERS), demo_page.HTML)
+    if target == "/health":
+        return _json(200, _health())
+    return _json(200, _translate(decode_body(body, is_base64)))
 
 
 def _guarded(run: Callable[[], Response], request_id: str, path: Any) -> Response:
@@ -125,14 +121,19 @@ def _guarded(run: Callable[[], Response], request_id: str, path: Any) -> Respons
     try:
         resp = run()
     except BadRequest as e:
-        resp = _json(e.status, {"error": str(e)}, e.headers)
+        resp = error_response(e.status, str(e), e.headers)
     except ModelUnavailable as e:
-        resp = _json(503, {"error": str(e)})
+        resp = error_response(503, str(e))
     except Exception:
         log.exception("Request %s failed", request_id)
-        resp = _json(500, {"error": f"Internal error; see the function's log for request {_shown(request_id)}."})
-    log.info(json.dumps({"request_id": request_id, "path": _shown(str(path or "?")), "status": resp.status}))
+        resp = error_response(500, f"Internal error; see the function's log for request {shown(request_id)}.")
+    log.info(json.dumps({"request_id": request_id, "path": shown(str(path or "?")), "status": resp.status}))
     return resp
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """The API's error shape: `{"error": message}` as JSON."""
+    return _json(status, {"error": message}, headers)
 
 
 def _json(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -142,12 +143,6 @@ def _json(status: int, payload: dict[str, Any], headers: dict[str, str] | None =
     except UnicodeEncodeError:  # a lone surrogate slipped through: escape it rather than fail to send
         text = json.dumps(payload)
     return Response(status, {**JSON_HEADERS, **(headers or {})}, text)
-
-
-def _shown(text: str, limit: int = 60) -> str:
-    """`text` safe to echo in a message: shortened, unprintable characters (and surrogates) escaped."""
-    short = text[:limit] + ("..." if len(text) > limit else "")
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in short)
 
 
 def _event_request(event: Any) -> tuple[str, str, Any, bool]:
@@ -179,114 +174,18 @@ def _field(doc: dict, key: str, kind: type, default: Any) -> Any:
     return value
 
 
-def _dispatch(method: str, path: str, body: Callable[[], Any], routes: Mapping[str, str] | None) -> Response:
-    """Answer `method path`; `body()` decodes the request body, only on routes that read one."""
-    target = route(method, path, routes)
-    if target == "/":
-        return Response(200, dict(demo_page.HEADERS), demo_page.HTML)
-    if target == "/health":
-        return _json(200, _health())
-    return _json(200, _translate(body()))
-
-
 def route(method: str, path: str, routes: Mapping[str, str] | None = None) -> str:
     """The ROUTES path that answers `method path` (via `routes`, public path -> ROUTES path); 404/405 if none."""
     routes = routes if routes is not None else {p: p for p in ROUTES}
     path = path.rstrip("/") or "/"
     if path not in routes:
         listing = [f"{ROUTES[t]} {p}" for p, t in routes.items()]
-        raise BadRequest(f"No route {_shown(path)}: use {', '.join(listing[:-1])} or {listing[-1]}.", status=404)
+        raise BadRequest(f"No route {shown(path)}: use {', '.join(listing[:-1])} or {listing[-1]}.", status=404)
     allowed = ROUTES[routes[path]]
     if method.upper() != allowed:
-        raise BadRequest(f"{path} accepts {allowed}, not {_shown(method.upper())}.", status=405,
+        raise BadRequest(f"{path} accepts {allowed}, not {shown(method.upper())}.", status=405,
                          headers={"Allow": allowed})
     return routes[path]
-
-
-# ---------------------------------------------------------------- decoding and validation
-
-
-def decode_body(body: bytes | str | None, is_base64: bool = False) -> Any:
-    """The request body as JSON (bytes or text, base64 or not), or BadRequest saying what is wrong."""
-    if body is not None and not isinstance(body, (str, bytes)):
-        raise BadRequest(f"The request body must be text, not {type(body).__name__}.")
-    if not body:
-        raise BadRequest("The request body is empty: send JSON like {\"sentence\": \"...\"}.")
-    too_large = BadRequest(f"The request body is over {MAX_BODY_BYTES} bytes.", status=413)
-    if len(body) > ((MAX_BODY_BYTES + 2) // 3 * 4 if is_base64 else MAX_BODY_BYTES):
-        raise too_large  # a cheap first check: a character is at least one byte, base64 takes 4 per 3
-    if is_base64:
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except ValueError:  # binascii.Error, or non-ASCII text
-            raise BadRequest("The body is marked base64 but is not valid base64-encoded UTF-8.") from None
-    elif isinstance(body, str):
-        try:
-            raw = body.encode("utf-8")
-        except UnicodeEncodeError as e:
-            raise BadRequest(f"The body is not valid Unicode text (a lone surrogate at character {e.start}).") from None
-    else:
-        raw = body
-    if len(raw) > MAX_BODY_BYTES:
-        raise too_large  # the limit counts bytes, not characters
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise BadRequest(f"The body is not valid UTF-8 (at byte {e.start}).") from None
-    try:
-        return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
-    except json.JSONDecodeError as e:
-        raise BadRequest(f"The body is not valid JSON ({e.msg} at character {e.pos}).") from None
-    except RecursionError:
-        raise BadRequest("The body is not valid JSON for this API: arrays or objects are nested too deeply.") from None
-
-
-def _parse_int(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-        raise BadRequest(f"The body has a {len(digits.lstrip('-'))}-digit number; "
-                         f"numbers may have at most {MAX_INT_DIGITS} digits.")
-    return int(digits)
-
-
-def _no_constant(name: str) -> Any:
-    raise BadRequest(f"The body is not valid JSON ({name} is not a JSON value).")
-
-
-def _check_sentence(value: Any, field: str) -> str:
-    if not isinstance(value, str):
-        raise BadRequest(f"'{field}' must be a string, not {type(value).__name__}.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise BadRequest(f"'{field}' has a lone surrogate (U+{ord(value[e.start]):04X} at character {e.start}): "
-                         "send valid Unicode text.") from None
-    if not value.strip():
-        raise BadRequest(f"'{field}' is empty: send a French sentence.")
-    if len(value) > MAX_SENTENCE_CHARS:
-        raise BadRequest(f"'{field}' has {len(value)} characters; the limit is {MAX_SENTENCE_CHARS}.")
-    if not tokenize(value):
-        raise BadRequest(f"'{field}' is empty: it has only invisible characters; send a French sentence.")
-    return value
-
-
-def validate_request(body: Any) -> tuple[list[str], bool]:
-    """(sentences, is_batch) from a request body, or BadRequest saying what is wrong."""
-    if not isinstance(body, dict):
-        raise BadRequest(f"The body must be a JSON object like {{\"sentence\": \"...\"}}, not {type(body).__name__}.")
-    if "sentence" in body and "sentences" in body:
-        raise BadRequest("Send either 'sentence' or 'sentences', not both.")
-    if "sentence" in body:
-        return [_check_sentence(body["sentence"], "sentence")], False
-    if "sentences" not in body:
-        raise BadRequest("Missing field 'sentence' (a string) or 'sentences' (a list of strings).")
-    batch = body["sentences"]
-    if not isinstance(batch, list):
-        raise BadRequest(f"'sentences' must be a list of strings, not {type(batch).__name__}.")
-    if not batch:
-        raise BadRequest("'sentences' is empty: send at least one sentence.")
-    if len(batch) > MAX_BATCH:
-        raise BadRequest(f"'sentences' has {len(batch)} items; the limit is {MAX_BATCH} per request.")
-    return [_check_sentence(s, f"sentences[{i}]") for i, s in enumerate(batch)], True
 
 
 # ---------------------------------------------------------------- the model's answers
@@ -294,8 +193,8 @@ def validate_request(body: Any) -> tuple[list[str], bool]:
 
 def _model() -> Any:
     if _translator is None:
-        raise ModelUnavailable("The model is not loaded, so nothing can be translated; "
-                               "the function's log says why (MODEL_DIR).")
+        raise ModelUnavailable("The model is not loaded, so nothing can be translated; the log says why "
+                               "(see MODEL_DIR).")
     return _translator
 
 

@@ -80,7 +80,8 @@ function showUnknown(words) {
     span.textContent = w;
     box.append(span);
   });
-  box.append("; it reads them as unknown, so this translation may be wrong.");
+  box.append(words.length === 1 ? ": it reads it as unknown, so this translation may be wrong."
+                                 : ": it reads them as unknown, so this translation may be wrong.");
   show(box, true);
 }
 
@@ -99,6 +100,8 @@ async function translate(event) {
       $("error").textContent = body.error || `The API answered HTTP ${r.status}.`;
       show($("error"), true);
       showUnknown([]);
+      $("en").textContent = "No translation.";
+      $("en").classList.add("placeholder");
       $("meta").textContent = `HTTP ${r.status} \\u00b7 ${trip} ms round trip`;
       return;
     }
@@ -162,9 +165,10 @@ def _sha256(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode() + "'"
 
 
-# Only this page's own inline style and script run, and it may only call its own origin.
+# Only this page's own inline style and script run, and it may only call its own origin. No frame-ancestors: 03
+# shows the page in an IFrame inside JupyterLab (another origin), and the page holds no credentials to hijack.
 CSP = (f"default-src 'none'; style-src {_sha256(STYLE)}; script-src {_sha256(SCRIPT)}; connect-src 'self'; "
-       "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+       "img-src data:; base-uri 'none'; form-action 'none'")
 
 HEADERS: dict[str, str] = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": CSP,
                            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}

@@ -1,7 +1,7 @@
 """The layout's rules, checked on the source: imports point one way, no cycles, no oversized modules, unique names.
 
 Layers, lowest first: `helpers.core` (plumbing) < `helpers.local` (the emulator) < `helpers.aws` (clients for both
-targets) < the stages in notebook order (train < build < deploy < cleanup) < tools (`helpers.run_notebooks`).
+targets) < the stages in notebook order (train < build < deploy < sagemaker < cleanup) < tools (`helpers.run_notebooks`).
 A module may import from its own layer or a lower one; `lambda_app` (what ships in the image) imports nothing
 of `helpers`. Function-level (lazy) imports count too.
 """
@@ -15,7 +15,7 @@ import pytest
 from helpers.core.paths import REPO_ROOT
 
 LAYERS = ["helpers.core", "helpers.local", "helpers.aws", "helpers.train", "helpers.build", "helpers.deploy",
-          "helpers.cleanup", "helpers.run_notebooks"]
+          "helpers.sagemaker", "helpers.cleanup", "helpers.run_notebooks"]
 MAX_LINES = 300  # a longer module states why at its top ("Longer than 300 lines because ...")
 
 

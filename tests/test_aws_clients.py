@@ -1,11 +1,15 @@
 """helpers.aws: clients for each target, and AWS failures turned into one-sentence KitErrors."""
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from helpers.aws import aws_errors, client
+import helpers.aws as aws
+from helpers.aws import aws_errors, client, invoke_client
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 
@@ -23,7 +27,7 @@ def no_credentials(monkeypatch, tmp_path):
 def test_aws_target_uses_the_real_regional_endpoint(no_credentials):
     lam = client("lambda", KitConfig(target="aws", region="eu-west-3"))
     assert lam.meta.endpoint_url == "https://lambda.eu-west-3.amazonaws.com"
-    assert lam.meta.config.read_timeout >= 900  # waits for long invocations instead of retrying them
+    assert invoke_client(KitConfig(target="aws", region="eu-west-3")).meta.config.read_timeout >= 900
 
 
 def test_missing_credentials_is_one_sentence(no_credentials):
@@ -39,15 +43,94 @@ def test_bad_region_is_one_sentence(no_credentials):
         client("sts", KitConfig(target="aws", region="not a region!"))
 
 
-@pytest.mark.parametrize("code", ["AccessDenied", "AccessDeniedException", "UnrecognizedClientException"])
+@pytest.mark.parametrize("code", ["AccessDenied", "AccessDeniedException"])
 def test_access_denied_is_one_sentence(no_credentials, code):
     sts = client("sts", KitConfig(target="aws", region="us-east-1"))
     with Stubber(sts) as stub:
         stub.add_client_error("get_caller_identity", service_error_code=code, service_message="not allowed",
                               http_status_code=403)
-        with pytest.raises(KitError, match=rf"AWS refused GetCallerIdentity \({code}: not allowed\)"):
+        with pytest.raises(KitError, match=rf"AWS refused GetCallerIdentity \({code}: not allowed\): .*"
+                                           r"docs/iam-policy\.json"):
             with aws_errors():
                 sts.get_caller_identity()
+
+
+class _Flaky(BaseHTTPRequestHandler):
+    """Answers 503 to the first `failures` requests, then a valid empty JSON answer; counts every request."""
+
+    failures, seen = 0, 0
+
+    def _answer(self):
+        type(self).seen += 1
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        ok = type(self).seen > type(self).failures
+        self.send_response(200 if ok else 503)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}" if ok else b'{"message": "try again"}')
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def flaky_endpoint(monkeypatch):
+    import botocore.endpoint
+
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda s: None)  # no real back-off waits
+    _Flaky.failures, _Flaky.seen = 3, 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_control_plane_calls_are_retried_but_invoke_runs_once(flaky_endpoint):
+    """Throttling and 5xx answers are retried on control-plane calls; a retried invoke would run twice."""
+    aws._client("lambda", "us-east-1", flaky_endpoint).get_function_configuration(FunctionName="f")
+    assert _Flaky.seen == 4  # three 503s, then the answer
+    _Flaky.seen = 0
+    with pytest.raises(ClientError, match="503"):
+        aws._client("lambda", "us-east-1", flaky_endpoint, True).invoke(FunctionName="f", Payload=b"{}")
+    assert _Flaky.seen == 1
+
+
+@pytest.mark.parametrize("code", ["UnrecognizedClientException", "InvalidClientTokenId"])
+def test_a_disabled_opt_in_region_is_named(no_credentials, code):
+    sts = client("sts", KitConfig(target="aws", region="af-south-1"))
+    with Stubber(sts) as stub:
+        stub.add_client_error("get_caller_identity", service_error_code=code, http_status_code=403,
+                              service_message="The security token included in the request is invalid.")
+        with pytest.raises(KitError, match=r"^Region af-south-1 is an opt-in region that is not enabled"):
+            with aws_errors():
+                sts.get_caller_identity()
+
+
+def test_invalid_keys_outside_opt_in_regions_say_so(no_credentials):
+    sts = client("sts", KitConfig(target="aws", region="us-east-1"))
+    with Stubber(sts) as stub:
+        stub.add_client_error("get_caller_identity", service_error_code="InvalidClientTokenId", http_status_code=403,
+                              service_message="The security token included in the request is invalid.")
+        with pytest.raises(KitError, match=r"^AWS did not accept these credentials"):
+            with aws_errors():
+                sts.get_caller_identity()
+
+
+def test_expired_session_and_sso_are_one_sentence(no_credentials):
+    from botocore.exceptions import UnauthorizedSSOTokenError
+
+    sts = client("sts", KitConfig(target="aws", region="us-east-1"))
+    with Stubber(sts) as stub:
+        stub.add_client_error("get_caller_identity", service_error_code="ExpiredToken", http_status_code=403)
+        with pytest.raises(KitError, match=r"^The AWS session credentials have expired"):
+            with aws_errors():
+                sts.get_caller_identity()
+    with pytest.raises(KitError, match=r"^The AWS SSO session has expired: run `aws sso login`"):
+        with aws_errors():
+            raise UnauthorizedSSOTokenError()
 
 
 def test_other_client_errors_pass_through(no_credentials):

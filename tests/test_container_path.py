@@ -30,9 +30,26 @@ SEED = "Les deux chiens marchent dans le parc."
 # Wheelhouses and staged contexts are large (torch): cached across runs, apart from the user's .kit/.
 BUILD_CACHE = REPO_ROOT / ".kit" / "test-cache" / "container"
 TINY_HANDLER = '''import os
+import time
+
+time.sleep(float(os.environ.get("INIT_SLEEP", "0")))
+
+
+def _writable(path):
+    try:
+        with open(os.path.join(path, "ltk-probe"), "w") as f:
+            f.write("x")
+        return True
+    except OSError:
+        return False
+
 
 def handler(event, context):
     print("tiny got", event)
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("probe"):
+        return {"uid": os.getuid(), "writable": {p: _writable(p) for p in ("/", "/var/task", "/opt", "/tmp")}}
     return {"echo": event, "task_root": os.environ["LAMBDA_TASK_ROOT"], "cwd": os.getcwd()}
 '''
 TINY_DOCKERFILE = """ARG BASE_IMAGE=public.ecr.aws/lambda/python:3.11
@@ -163,6 +180,17 @@ def test_runtime_client_is_staged_with_its_requirements(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("__pycache__"))
 
 
+def test_runtime_client_for_another_python_comes_from_pip(tmp_path: Path) -> None:
+    """A 3.12 or 3.13 host builds the offline base's (3.11) runtime client for 3.11, not a copy of its own."""
+    from helpers.build.image_spec import BaseSpec
+
+    names = stage_runtime_client(tmp_path, base=BaseSpec("3.12", (2, 28)), arch="x86_64")
+    assert names[0] == "awslambdaric" and "simplejson" in names
+    assert [p.name for p in tmp_path.glob("awslambdaric/*.so")] == []  # the extension sits at the top level
+    assert {p.name.split(".")[1] for p in tmp_path.glob("runtime_client*.so")} == {"cpython-312-x86_64-linux-gnu"}
+    assert not list(tmp_path.rglob("__pycache__"))
+
+
 def test_registry_manifest_says_what_to_do_when_no_registry() -> None:
     with pytest.raises(KitError, match="container-services start"):
         registry_manifest(f"127.0.0.1:{_free_port()}/ltk-translator:x")
@@ -206,6 +234,47 @@ def test_launcher_invokes_logs_and_stops(engine: docker.DockerClient, tiny_image
         inst.stop()
     assert not inst.alive()
     inst.stop()  # idempotent
+    assert _leftovers(engine) == []
+
+
+@pytest.mark.container
+def test_container_runs_as_lambda_does(engine: docker.DockerClient, tiny_image: str) -> None:
+    """A non-root user, a read-only file system but /tmp, and a published port instead of the host's network."""
+    port = _free_port()
+    inst = launch_container(ImageRecord(uri="x/tiny:latest", digest="sha256:0", container_image=tiny_image), {}, port)
+    try:
+        probe = _invoke(inst.endpoint, {"probe": True})
+        host_config = inst.container.attrs["HostConfig"]
+    finally:
+        inst.stop()
+    assert probe["uid"] != 0
+    assert probe["writable"] == {"/": False, "/var/task": False, "/opt": False, "/tmp": True}
+    assert host_config["NetworkMode"] != "host"
+    assert host_config["PortBindings"]["8080/tcp"][0]["HostPort"] == str(port)
+
+
+@pytest.mark.container
+def test_cold_report_splits_init_and_duration(engine: docker.DockerClient, tiny_image: str, kit_home: Path) -> None:
+    """Init Duration ends when the runtime first asks for an event; Duration is the handler's time only."""
+    from helpers.local.images import register_image
+    from helpers.local.lambda_service import FunctionSpec, LocalLambda
+
+    uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ltk-tiny:v1"
+    register_image(ImageRecord(uri=uri, digest="sha256:" + "b" * 64, container_image=tiny_image))
+    lam = LocalLambda(lambda region: None, {})
+    spec = FunctionSpec(name="tiny", arn="arn:aws:lambda:us-east-1:123456789012:function:tiny", region="us-east-1",
+                        image_uri=uri, handler=None, env=(("INIT_SLEEP", "1.0"),), memory_mb=256, timeout_s=30,
+                        architecture="x86_64")
+    lam.logs.put = lambda *a, **k: None  # no CloudWatch Logs here: the REPORT line is in the result
+    try:
+        cold = lam.invoke(spec, b'{"sleep": 0.2}')
+        warm = lam.invoke(spec, b'{"sleep": 0.2}')
+    finally:
+        lam.stop_all()
+    assert cold.function_error is None and cold.init_ms is not None and cold.init_ms >= 1000
+    assert 200 <= cold.duration_ms < 1000  # the import-time second is init, not the invocation
+    assert f"\tInit Duration: {cold.init_ms:.2f} ms" in cold.log
+    assert warm.init_ms is None and warm.duration_ms >= 200
     assert _leftovers(engine) == []
 
 

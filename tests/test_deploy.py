@@ -41,6 +41,7 @@ def _mocked_aws(mp: pytest.MonkeyPatch):
     mp.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
         mp.setattr(aws, "client", lambda service, cfg=None: boto3.client(service, region_name="us-east-1"))
+        mp.setattr(helpers.deploy.deployment, "wait_until_healthy", lambda url: None)  # no https API in moto
         push_to_ecr("slim-v1", "torch-v1", "slim-v2")
         save_state(image_uris=IMAGES)
         yield
@@ -64,7 +65,9 @@ def inventory(cfg) -> dict[str, int]:
     counts = {
         "roles": len(iam.list_roles()["Roles"]),
         "policies": sum(len(iam.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"])
+                        + len(iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"])
                         for r in iam.list_roles()["Roles"]),
+        "log_groups": len(aws.client("logs", cfg).describe_log_groups()["logGroups"]),
         "functions": len(lam.list_functions()["Functions"]),
         "apis": len(apis), "routes": 0, "integrations": 0, "stages": 0,
         "permissions": len(json.loads(lam.get_policy(FunctionName=deploy.function_name(cfg))["Policy"])["Statement"]),
@@ -81,9 +84,10 @@ def test_first_deploy_creates_everything(cfg):
     assert sorted(d.changes.created) == sorted([
         "role ltk-translator-role", "function ltk-translator-slim", "function ltk-translator-torch",
         "http-api ltk-translator-api", "integration lambda-proxy", "route POST /translate", "route GET /health",
-        "stage $default", "permission ltk-translator-api-invoke"])
-    assert inventory(cfg) == {"roles": 1, "policies": 1, "functions": 2, "apis": 1, "routes": 2,
-                              "integrations": 1, "stages": 1, "permissions": 1}
+        "route GET /", "stage $default", "permission ltk-translator-api-invoke",
+        "log group /aws/lambda/ltk-translator-slim", "log group /aws/lambda/ltk-translator-torch"])
+    assert inventory(cfg) == {"roles": 1, "policies": 1, "functions": 2, "apis": 1, "routes": 3,
+                              "integrations": 1, "stages": 1, "permissions": 1, "log_groups": 2}
     assert d.url == d.api.endpoint and d.url.startswith("https://")
     assert load_state()["deployment"]["api_id"] == d.api.api_id
 
@@ -149,14 +153,26 @@ class TestOneDeployment:
         assert want <= gw.get_api(ApiId=d.api.api_id)["Tags"].items()
         assert want <= gw.get_stage(ApiId=d.api.api_id, StageName="$default")["Tags"].items()
 
-    def test_role_is_least_privilege(self, deployed):
+    def test_role_may_write_only_its_own_log_groups(self, deployed):
         cfg, d = deployed
         iam = aws.client("iam", cfg)
         role = iam.get_role(RoleName=deploy.role_name(cfg))["Role"]
         assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
-        attached = iam.list_attached_role_policies(RoleName=deploy.role_name(cfg))["AttachedPolicies"]
-        assert [p["PolicyArn"] for p in attached] == [deploy.BASIC_EXECUTION_POLICY]
-        assert iam.list_role_policies(RoleName=deploy.role_name(cfg))["PolicyNames"] == []
+        assert iam.list_attached_role_policies(RoleName=deploy.role_name(cfg))["AttachedPolicies"] == []  # no `*`
+        assert iam.list_role_policies(RoleName=deploy.role_name(cfg))["PolicyNames"] == [deploy.LOG_POLICY_NAME]
+        doc = iam.get_role_policy(RoleName=deploy.role_name(cfg), PolicyName=deploy.LOG_POLICY_NAME)["PolicyDocument"]
+        groups = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/ltk-translator-*"
+        assert [(s["Action"], s["Resource"]) for s in doc["Statement"]] == [
+            ("logs:CreateLogGroup", groups), (["logs:CreateLogStream", "logs:PutLogEvents"], groups + ":*")]
+
+    def test_log_groups_are_tagged_and_kept_seven_days(self, deployed):
+        cfg, d = deployed
+        logs = aws.client("logs", cfg)
+        groups = {g["logGroupName"]: g for g in logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]}
+        assert sorted(groups) == ["/aws/lambda/ltk-translator-slim", "/aws/lambda/ltk-translator-torch"]
+        assert all(g["retentionInDays"] == deploy.LOG_RETENTION_DAYS == 7 for g in groups.values())
+        tags = logs.list_tags_for_resource(resourceArn=groups["/aws/lambda/ltk-translator-slim"]["logGroupArn"])
+        assert cfg.tags.items() <= tags["tags"].items()
 
     def test_api_routes_stage_cors_and_permission(self, deployed):
         cfg, d = deployed
@@ -237,19 +253,55 @@ def test_an_image_gone_from_ecr_says_to_rerun_02(cfg):
         deploy.deploy(cfg)
 
 
-def _real_account() -> bool:
-    return os.environ.get("KIT_TARGET") == "aws" and boto3.Session().get_credentials() is not None
+def test_a_failed_function_is_deleted_and_created_again(cfg):
+    """Lambda's rule: a function in state Failed cannot be updated; re-deploying deletes and re-creates it."""
+    from moto.awslambda.models import lambda_backends
+
+    first = deploy.deploy(cfg)
+    lambda_backends["123456789012"]["us-east-1"].get_function("ltk-translator-slim").state = "Failed"
+    again = deploy.deploy(cfg)
+    assert "function ltk-translator-slim" in again.changes.created
+    assert any(n.startswith("ltk-translator-slim was in state Failed") for n in again.changes.notes)
+    assert again.functions["slim"].name == first.functions["slim"].name
+    assert aws.client("lambda", cfg).get_function_configuration(FunctionName="ltk-translator-slim")["State"] == "Active"
 
 
-@pytest.mark.aws
-@pytest.mark.skipif(not _real_account(), reason="needs KIT_TARGET=aws and real AWS credentials")
-def test_real_account_redeploy_is_idempotent():
-    """Deploys the images 02 pushed to the real account twice; the second run creates nothing."""
-    cfg = get_config()
-    if "image_uris" not in load_state():
-        pytest.skip("run 02_build_image on the aws target first")
+def test_an_earlier_deploys_managed_policy_is_detached(cfg):
     deploy.deploy(cfg)
-    assert deploy.deploy(cfg).changes.created == []
+    iam = aws.client("iam", cfg)
+    iam.attach_role_policy(RoleName=deploy.role_name(cfg), PolicyArn=deploy.BASIC_EXECUTION_POLICY)
+    deploy.deploy(cfg)
+    assert iam.list_attached_role_policies(RoleName=deploy.role_name(cfg))["AttachedPolicies"] == []
+
+
+def test_deploy_returns_only_once_the_api_answers_health(cfg, monkeypatch):
+    asked = []
+    monkeypatch.setattr(helpers.deploy.deployment, "wait_until_healthy", lambda url: asked.append(url) or "ok")
+    d = deploy.deploy(cfg)
+    assert asked == [d.url] and d.health == "ok"
+
+
+class _Stuck:
+    """A Lambda client whose waiter gives up: the function went Failed."""
+
+    def get_waiter(self, name):
+        from botocore.exceptions import WaiterError
+
+        def wait(**kw):
+            raise WaiterError(name, "Waiter encountered a terminal failure state", {})
+        return type("W", (), {"wait": staticmethod(wait)})()
+
+    def get_function_configuration(self, FunctionName):
+        return {"State": "Failed", "LastUpdateStatus": "Failed", "StateReasonCode": "ImageAccessDenied",
+                "StateReason": "Lambda does not have permission to access the ECR image."}
+
+
+def test_a_waiter_failure_is_one_sentence_quoting_lambdas_reason(kit_home):
+    from helpers.deploy.function import wait_until_ready
+
+    with pytest.raises(KitError, match=r"^Function f did not become ready \(State Failed, .*ImageAccessDenied: "
+                                       r"Lambda does not have permission to access the ECR image\.\)"):
+        wait_until_ready(get_config(target="local"), _Stuck(), "f", "function_active_v2")
 
 
 # ----------------------------------------------------------------------------- talking to the function
@@ -289,6 +341,7 @@ class FakeLambda:
 def fake_lambda(monkeypatch):
     fake = FakeLambda()
     monkeypatch.setattr(aws, "client", lambda service, cfg=None: fake)
+    monkeypatch.setattr(aws, "invoke_client", lambda cfg=None: fake)
     return fake
 
 
@@ -312,6 +365,7 @@ def test_invoke_returns_the_result_and_report(fake_lambda):
 def test_invoke_failures_are_kit_errors(monkeypatch, error, tail, message):
     fake = FakeLambda(error=error, tail=tail)
     monkeypatch.setattr(aws, "client", lambda service, cfg=None: fake)
+    monkeypatch.setattr(aws, "invoke_client", lambda cfg=None: fake)
     with pytest.raises(KitError, match=message):
         calls.invoke(get_config(target="local"), "f", {})
 
@@ -378,3 +432,83 @@ def test_plots_show_every_runtime():
     assert [round(p.get_height()) for p in bars.patches] == [490, 5000, 4, 124]  # cold x2, then warm medians
     (ax,) = plot_cost({"a": (5.0, 512, "x86_64"), "b": (90.0, 1024, "arm64")}).axes
     assert len(ax.get_lines()) == 3  # two setups and the free-tier line
+
+
+# ----------------------------------------------------------------------------- issue 12: ready, measured right
+
+
+class _Health(BaseHTTPRequestHandler):
+    """GET /health answers 503 `failures` times (a new API, a cold start), then 200."""
+
+    failures, seen = 2, 0
+
+    def do_GET(self):
+        type(self).seen += 1
+        ok = type(self).seen > type(self).failures
+        self.send_response(200 if ok else 503)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps({"status": "ok"} if ok else {"message": "Service Unavailable"}).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def health_server():
+    _Health.seen = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+class _Clock:
+    def __init__(self):
+        self.t, self.slept = 0.0, []
+
+    def sleep(self, s):
+        self.slept.append(s)
+        self.t += s
+
+
+def test_health_is_polled_with_back_off_until_it_answers(health_server):
+    clock = _Clock()
+    _Health.failures = 2
+    reply = calls.wait_until_healthy(health_server, timeout_s=30, sleep=clock.sleep, now=lambda: clock.t)
+    assert reply.status == 200 and _Health.seen == 3 and clock.slept == [0.5, 1.0]
+
+
+def test_health_that_never_comes_is_one_sentence(health_server):
+    clock = _Clock()
+    _Health.failures = 10**6
+    with pytest.raises(KitError, match=r"did not answer GET /health with 200 within 30 s \(last: HTTP 503"):
+        calls.wait_until_healthy(health_server, timeout_s=30, sleep=clock.sleep, now=lambda: clock.t)
+    assert sum(clock.slept) <= 30 and clock.slept[-1] == 8.0  # backed off, bounded
+
+
+class PreInitLambda(FakeLambda):
+    """Lambda initialised the environment before the call (no Init Duration), and scaled out once meanwhile."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def invoke(self, FunctionName, Payload, LogType):
+        self.n += 1
+        self.cold = self.n == 7  # call 7 meets a new environment; no first call ever reports an INIT
+        return super().invoke(FunctionName, Payload, LogType)
+
+
+def test_measure_tolerates_pre_initialised_environments_and_a_cold_call_among_warm_ones(monkeypatch):
+    fake = PreInitLambda()
+    monkeypatch.setattr(aws, "client", lambda service, cfg=None: fake)
+    monkeypatch.setattr(aws, "invoke_client", lambda cfg=None: fake)
+    m = calls.measure(get_config(target="local"), "f", {"sentence": "x"}, warm_calls=10)
+    assert m.pre_initialised and not m.cold.cold  # 3 tries for a cold start, then accepted as pre-initialised
+    assert fake.n == calls.COLD_START_TRIES + 10
+    assert len(m.warm) == 9 and len(m.cold_among_warm) == 1 and m.cold_among_warm[0].init_ms == 250.0
+    assert m.log_bytes > 0
+    (row,) = calls.summary_rows({"slim": m})
+    assert row["init ms"] == "pre-initialised" and row["cold among warm"] == 1

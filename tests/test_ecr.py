@@ -89,6 +89,44 @@ def test_pushing_again_changes_nothing(cfg: KitConfig, staged: image_spec.Staged
     assert [r["tags"] for r in rows] == ["slim-v1"] and rows[0]["size_mb"] == round(staged.tar_gz_bytes / 1e6, 1)
 
 
+@pytest.mark.parametrize("where", ["during put_image", "after put_image", "recording the task root"])
+def test_an_interrupted_push_is_completed_by_a_re_run(cfg: KitConfig, staged: image_spec.StagedImage,
+                                                      monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """Ctrl-C (or a kernel restart) anywhere in 02's push leaves state that re-running the cell completes."""
+    import helpers.local.images
+
+    real_client, real_register = aws.client, helpers.local.images.register_image
+
+    class Interrupting:  # the ECR client, with the push's put_image interrupted before or after it lands
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
+        def put_image(self, **kw: Any) -> Any:
+            if where == "after put_image":
+                self.inner.put_image(**kw)
+            raise KeyboardInterrupt
+
+    def register(rec: Any) -> None:
+        raise KeyboardInterrupt
+
+    if where == "recording the task root":
+        monkeypatch.setattr(helpers.local.images, "register_image", register)
+    else:
+        monkeypatch.setattr(aws, "client", lambda service, cfg=None: Interrupting(real_client(service, cfg)))
+    with pytest.raises(KeyboardInterrupt):
+        ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
+    monkeypatch.setattr(aws, "client", real_client)
+    monkeypatch.setattr(helpers.local.images, "register_image", real_register)
+    pushed = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))  # the re-run
+    listed = boto3.client("ecr", region_name="us-east-1").describe_images(repositoryName="ltk-translator")
+    assert [d["imageTags"] for d in listed["imageDetails"]] == [["slim-v1"]]
+    rec = find_image(pushed.uri)
+    assert rec is not None and rec.digest == pushed.digest and rec.task_root == staged.task_root
+
+
 def test_a_new_model_version_is_a_second_image(cfg: KitConfig, staged: image_spec.StagedImage) -> None:
     ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
     staged.version = "v2"
@@ -126,6 +164,7 @@ MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": ecr.MANIFEST_TYPE,
                        "layers": [{"mediaType": ecr.LAYER_TYPE, "size": 5_000_000, "digest": "sha256:" + "1" * 64},
                                   {"mediaType": ecr.LAYER_TYPE, "size": 6_000_000, "digest": "sha256:" + "2" * 64}]})
 MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST.encode()).hexdigest()
+CONFIG = {"architecture": "amd64", "os": "linux"}  # the pushed image's config blob
 
 
 class FakeDocker:
@@ -161,6 +200,7 @@ def test_aws_engine_push_authenticates_with_ecr(cfg: KitConfig, staged: image_sp
 
     docker = FakeDocker(to_ecr=True)
     monkeypatch.setattr(helpers.core.engine, "require_engine", lambda: docker)
+    monkeypatch.setattr(ecr, "ecr_config_blob", lambda cfg, repo: lambda digest: CONFIG)  # moto has no blob URLs
     aws_cfg = KitConfig(target="aws", region="us-east-1", tags=cfg.tags)
     pushed = ecr.push_image(aws_cfg, image_spec.BuiltImage(staged=staged, image_ref=BUILT_REF))
     repo_uri = pushed.uri.rsplit(":", 1)[0]
@@ -184,6 +224,7 @@ def test_local_engine_push_goes_through_the_registry(cfg: KitConfig, staged: ima
     monkeypatch.setattr(helpers.core.engine, "require_engine", lambda: docker)
     monkeypatch.setattr(helpers.core.engine, "local_registry", lambda: "127.0.0.1:5999")
     monkeypatch.setattr(helpers.core.engine, "registry_manifest", manifest_of)
+    monkeypatch.setattr(ecr, "_registry_json", lambda registry, repo, digest: CONFIG)
     pushed = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged, image_ref=BUILT_REF))
     assert docker.image.tags == [("127.0.0.1:5999/ltk-translator", "slim-v1")] and docker.push_kwargs["auth"] is None
     assert asked == ["127.0.0.1:5999/ltk-translator:slim-v1"]

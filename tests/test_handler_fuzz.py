@@ -33,8 +33,7 @@ SERVE_ROUTES = {"/ping": "/health", "/invocations": "/translate"}
 def fuzz(examples: int) -> Any:
     """Reproducible settings for one property: `examples` bodies, no deadline, no example database."""
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much])
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -33,6 +33,7 @@ def test_dockerfile_contract() -> None:
     assert [s for s in steps if s[0] == "FROM"] == [("FROM", "${BASE_IMAGE} AS deps"), ("FROM", "${BASE_IMAGE}")]
     assert ("ARG", "RUNTIME=slim") in steps
     assert steps[-1] == ("CMD", '["lambda_app.app.handler"]')
+    assert ("ENTRYPOINT", '["/bin/sh", "/var/task/lambda_app/entrypoint.sh"]') in steps  # serve | Lambda
     assert ("ENV", "MODEL_RUNTIME=${RUNTIME}") in steps
     run = [a for i, a in steps if i == "RUN"]
     assert len(run) == 1 and "--no-index" in run[0] and "--find-links /tmp/wheelhouse" in run[0]
@@ -77,7 +78,8 @@ def test_wheel_platforms_follow_arch_and_glibc() -> None:
     assert wheelhouse.wheel_platforms("x86_64", (2, 26))[0] == "manylinux_2_26_x86_64"
     assert image_spec.base_spec("public.ecr.aws/lambda/python:3.11") == image_spec.BaseSpec("3.11", (2, 26))
     assert image_spec.base_spec("public.ecr.aws/lambda/python:3.12").abi == "cp312"
-    assert image_spec.base_spec("localhost/ltk-lambda-base:py3.11") == image_spec.HOST_BASE
+    assert image_spec.base_spec("localhost/ltk-lambda-base:py3.11") == image_spec.BaseSpec("3.11", (2, 28))
+    assert image_spec.base_spec("localhost/other:1") == image_spec.HOST_BASE
 
 
 # ---------------------------------------------------------------- the stager on small Dockerfiles
@@ -99,14 +101,15 @@ def test_stager_copy_env_arg_and_stage_semantics(tmp_path: Path) -> None:
     stager = run_stager(tmp_path, (
         "ARG BASE=b\nFROM ${BASE} AS one\nARG KIND=x\nCOPY req-${KIND}.txt /tmp/r.txt\nCOPY app/ /opt/app/\n"
         "FROM ${BASE}\nARG KIND=x\nENV K=${KIND} T=${LAMBDA_TASK_ROOT}/m\n"
-        "COPY --from=one /opt/app/ ${LAMBDA_TASK_ROOT}/\nCOPY app/*.py ${LAMBDA_TASK_ROOT}/pkg/\nCMD [\"h.x\"]\n"))
+        "COPY --from=one /opt/app/ ${LAMBDA_TASK_ROOT}/\nCOPY app/*.py ${LAMBDA_TASK_ROOT}/pkg/\nCMD [\"h.x\"]\n"
+        "ENTRYPOINT [\"/bin/sh\", \"/e.sh\"]\n"))
     root = stager.host("/var/task")
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == \
         ["a.py", "b.py", "notes.txt", "pkg/a.py", "pkg/b.py"]
     assert (stager.stages["one"] / "tmp/r.txt").read_text() == "R"
     assert stager.env["K"] == "x" and stager.env["T"] == "/var/task/m"
     assert "KIND" not in stager.env  # ARGs are not image ENV
-    assert stager.cmd == ["h.x"]
+    assert stager.cmd == ["h.x"] and stager.entrypoint == ["/bin/sh", "/e.sh"]
 
 
 def test_stager_build_args_override_defaults(tmp_path: Path) -> None:
@@ -137,8 +140,8 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[image_spe
 def test_staging_copies_what_the_dockerfile_copies(staged: tuple[image_spec.StagedImage, Path]) -> None:
     st, _ = staged
     root = Path(st.task_root or "")
-    expected_app = sorted(p.name for p in LAMBDA_APP.glob("*.py"))
-    assert sorted(p.name for p in (root / "lambda_app").iterdir()) == expected_app  # COPY lambda_app/*.py
+    expected_app = sorted([p.name for p in LAMBDA_APP.glob("*.py")] + ["entrypoint.sh"])
+    assert sorted(p.name for p in (root / "lambda_app").iterdir()) == expected_app  # COPY lambda_app/*.py ...sh
     assert sorted(p.name for p in (root / "model").iterdir()) == sorted(image_spec.MODEL_FILES["slim"])  # COPY model/
     wheels = sorted(p.name for p in (Path(st.context) / "wheelhouse").glob("*.whl"))
     dists = sorted(p.name.split("-")[0].lower() for p in root.glob("*.dist-info"))
@@ -147,6 +150,7 @@ def test_staging_copies_what_the_dockerfile_copies(staged: tuple[image_spec.Stag
     for absent in ("Dockerfile", ".dockerignore", "wheelhouse", "requirements-slim.txt", "tests", "helpers"):
         assert not (root / absent).exists() and not (root / "lambda_app" / absent).exists()
     assert st.env == {"MODEL_RUNTIME": "slim"} and st.cmd == ["lambda_app.app.handler"]
+    assert st.entrypoint == ["/bin/sh", "/var/task/lambda_app/entrypoint.sh"]
 
 
 def test_layer_tar_holds_exactly_the_task_root(staged: tuple[image_spec.StagedImage, Path]) -> None:
@@ -308,7 +312,7 @@ def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPat
         seen["base"] = base
         return image_spec.StagedImage(runtime, arch, "v42", "/ctx", "k")
 
-    monkeypatch.setattr(builder, "resolve_base_image", lambda client: "public.ecr.aws/lambda/python:3.12")
+    monkeypatch.setattr(builder, "resolve_base_image", lambda client, arch="x86_64": "public.ecr.aws/lambda/python:3.12")
     monkeypatch.setattr(builder, "stage_context", fake_stage_context)
     client = FakeClient([{"stream": "Step 1/13 : ARG BASE_IMAGE"}, {"stream": "Step 13/13 : CMD"},
                          {"stream": "Successfully built 123"}])
@@ -324,7 +328,7 @@ def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPat
 def test_engine_build_error_is_a_kit_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import helpers.build.base_image
 
-    monkeypatch.setattr(builder, "resolve_base_image", lambda client: "localhost/base")
+    monkeypatch.setattr(builder, "resolve_base_image", lambda client, arch="x86_64": "localhost/base")
     monkeypatch.setattr(builder, "stage_context", lambda *a: image_spec.StagedImage("slim", "x86_64", "v", "/c", "k"))
     client = FakeClient([{"stream": "Step 1/13"}, {"error": "pip: no matching distribution\n"}])
     with pytest.raises(KitError, match="The image build failed: pip: no matching distribution"):
@@ -339,3 +343,19 @@ def test_measured_task_root_stages_after_an_engine_build(monkeypatch: pytest.Mon
     engine_built = image_spec.BuiltImage(staged=image_spec.StagedImage("torch", "arm64", "v", "/ctx", "k"), image_ref="r")
     assert builder.measured_task_root(engine_built, Path("/m")) is staged
     assert calls == [("torch", "arm64", Path("/m"))]
+
+
+def test_building_both_runtimes_says_how_once(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(builder, "docker_client", lambda: None)
+    monkeypatch.setattr(builder, "stage_task_root",
+                        lambda runtime, arch, model: image_spec.StagedImage(runtime, arch, "v", "ctx", "k"))
+    built = builder.build_images(["slim", "torch"])
+    assert {rt: b.staged.runtime for rt, b in built.items()} == {"slim": "slim", "torch": "torch"}
+    assert capsys.readouterr().out.count("No container engine answers") == 1
+    monkeypatch.setattr(builder, "docker_client", lambda: FakeClient([]))
+    monkeypatch.setattr(builder, "resolve_base_image", lambda client, arch="x86_64": "public.ecr.aws/lambda/python:3.12")
+    monkeypatch.setattr(builder, "stage_context",
+                        lambda rt, arch, model, base: image_spec.StagedImage(rt, arch, "v", "/c", "k"))
+    assert set(builder.build_images(["slim", "torch"])) == {"slim", "torch"}
+    assert capsys.readouterr().out.count("Building with the container engine (podman)") == 1

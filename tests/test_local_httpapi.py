@@ -63,7 +63,11 @@ def test_result_mapping():
     assert b64.body == b"\x01"
     bare = map_result(b'{"en": "Hello."}')
     assert (bare.status, bare.headers["content-type"], bare.body) == (200, "application/json", b'{"en": "Hello."}')
-    assert map_result(b"not json").status == 500
+    for malformed in (b"not json", b'{"statusCode": "abc"}', b'{"statusCode": 1000}', b'{"statusCode": true}',
+                      b'{"statusCode": 200, "body": "%%%", "isBase64Encoded": true}',
+                      b'{"statusCode": 200, "headers": ["x"]}', b'{"statusCode": 200, "body": "\\ud800"}'):
+        # API Gateway answers 502 when the function's answer cannot be mapped (Lambda developer guide)
+        assert map_result(malformed).status == 502, malformed
 
 
 def test_cors_preflight_and_actual_request():

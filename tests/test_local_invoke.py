@@ -105,15 +105,18 @@ def test_cold_report_uses_the_emulators_init_and_duration(runtime):
     assert rec.handler == "lambda_app.app.handler" and env["MODEL_RUNTIME"] == "slim"
     assert env["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "30" and env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
     assert "PATH" not in env  # the image's own PATH applies in a container
+    lam.flush_logs()  # records are written in the background
     assert logs.calls == ["group", "stream", "put"] and logs.events == res.log.splitlines()
 
 
 def test_warm_call_reuses_the_instance_and_the_log_stream(runtime):
     lam, script, logs = runtime
     lam.invoke(SPEC, b"{}")
+    lam.flush_logs()
     script["logs"] = VERBOSE.replace("INIT REPORT", "SOMETHING ELSE")
     warm = lam.invoke(SPEC, b"{}")
     assert len(script["launched"]) == 1 and warm.init_ms is None and "Init Duration" not in warm.log
+    lam.flush_logs()
     assert logs.calls == ["group", "stream", "put", "put"]
 
 
@@ -168,6 +171,7 @@ def test_missing_image_is_reported(runtime):
 def test_deleted_log_group_is_recreated(runtime):
     lam, _, logs = runtime
     lam.invoke(SPEC, b"{}")
+    lam.flush_logs()
     original_put = logs.put_log_events
     state = {"fail": True}
 
@@ -178,4 +182,5 @@ def test_deleted_log_group_is_recreated(runtime):
 
     logs.put_log_events = put
     lam.invoke(SPEC, b"{}")
+    lam.flush_logs()
     assert logs.calls == ["group", "stream", "put", "group", "stream", "put"]

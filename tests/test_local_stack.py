@@ -18,6 +18,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from helpers.aws import client
+from helpers.core.platform import local_emulator
 from helpers.local.images import ImageRecord, register_image
 from helpers.local.stack import api_url, ensure_stack, running_stack, stop_stack
 
@@ -66,6 +67,7 @@ def function(local_stack, role_arn) -> str:
     client("lambda").create_function(FunctionName="ltk-echo", Role=role_arn, PackageType="Image",
                                      Code={"ImageUri": uri}, Timeout=2, MemorySize=256,
                                      Environment={"Variables": {"GREETING": "bonjour"}})
+    client("lambda").get_waiter("function_active_v2").wait(FunctionName="ltk-echo")  # Pending first, as on AWS
     return "ltk-echo"
 
 
@@ -158,6 +160,20 @@ def test_invoke_returns_the_handlers_value_cold_then_warm(function):
     assert 5 <= int(w["used"]) < 256 and w["m"] == "256"
 
 
+def test_cold_report_splits_init_and_duration(local_stack, role_arn):
+    """Init Duration ends when the runtime first asks for an event; Duration is the handler's time only."""
+    uri = push_test_image("ltk-test", "v1")
+    client("lambda").create_function(FunctionName="ltk-slow-init", Role=role_arn, PackageType="Image",
+                                     Code={"ImageUri": uri}, Timeout=10, MemorySize=256,
+                                     Environment={"Variables": {"KIT_TEST_INIT_SLEEP": "1.0"}})
+    client("lambda").get_waiter("function_active_v2").wait(FunctionName="ltk-slow-init")
+    cold = report_of(invoke("ltk-slow-init", {"action": "sleep", "seconds": 0.2}, LogType="Tail")[0])
+    assert cold["init"] is not None and float(cold["init"]) >= 1000
+    assert 200 <= float(cold["d"]) < 1000  # the import-time second is init, not the invocation
+    warm = report_of(invoke("ltk-slow-init", {"action": "sleep", "seconds": 0.2}, LogType="Tail")[0])
+    assert warm["init"] is None and float(warm["d"]) >= 200
+
+
 def test_function_sees_only_its_task_root_and_the_runtime_dir(function):
     _, found = invoke(function, {"action": "import", "modules": ["kit_test_app", "boto3", "psutil", "moto"]})
     assert found == {"kit_test_app": True, "boto3": True, "psutil": False, "moto": False}
@@ -217,6 +233,7 @@ def test_memory_limit_is_enforced(local_stack, role_arn):
     uri = push_test_image("ltk-test", "v1")
     client("lambda").create_function(FunctionName="ltk-small", Role=role_arn, PackageType="Image",
                                      Code={"ImageUri": uri}, Timeout=10, MemorySize=128)
+    client("lambda").get_waiter("function_active_v2").wait(FunctionName="ltk-small")
     resp, body = invoke("ltk-small", {"action": "alloc", "mb": 300}, LogType="Tail")
     assert resp["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.OutOfMemory"
     assert "Error Type: Runtime.OutOfMemory" in base64.b64decode(resp["LogResult"]).decode()
@@ -245,6 +262,7 @@ def test_unknown_function_and_unregistered_image_are_clear_errors(local_stack, r
         lam.invoke(FunctionName="ltk-missing", Payload=b"{}")
     uri = push_test_image("ltk-unregistered", "v1", register=False)
     lam.create_function(FunctionName="ltk-noimage", Role=role_arn, PackageType="Image", Code={"ImageUri": uri})
+    lam.get_waiter("function_active_v2").wait(FunctionName="ltk-noimage")
     with pytest.raises(lam.exceptions.ResourceNotFoundException, match="local image store"):
         lam.invoke(FunctionName="ltk-noimage", Payload=b"{}")
 
@@ -290,7 +308,9 @@ def test_http_api_errors_and_preflight(http_api):
     assert requests.get(url + "/translate", timeout=30).json() == {"message": "Not Found"}
     assert requests.get(api_url("nosuchapi") + "/translate", timeout=30).status_code == 404
     boom = requests.post(url + "/translate", data="boom", headers={"content-type": "text/plain"}, timeout=30)
-    assert boom.status_code == 500 and boom.json() == {"message": "Internal Server Error"}
+    # a function error: API Gateway answers 502 (the Lambda developer guide, "Handling Lambda errors with an
+    # API Gateway API"); a refused invocation (no permission, throttled) is a 500
+    assert boom.status_code == 502 and boom.json() == {"message": "Internal Server Error"}
     pre = requests.options(url + "/translate", timeout=30, headers={
         "Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
     assert pre.status_code == 204 and pre.headers["access-control-allow-methods"] == "POST"
@@ -299,10 +319,11 @@ def test_http_api_errors_and_preflight(http_api):
 # ------------------------------------------------------------------------------------------ last: clean stop
 
 def test_stop_stack_leaves_no_process(local_stack, function):
-    invoke(function, {"warm": "up"})  # make sure instances (RIE + awslambdaric) are running
+    invoke(function, {"warm": "up"})  # make sure instances (emulator + runtime interface client) are running
     family = psutil.Process(local_stack.pid).children(recursive=True)
-    names = {p.name() for p in family}
-    assert any("aws-lambda-rie" in n for n in names) and any("python" in n for n in names), names
+    commands = [" ".join(p.cmdline()) for p in family]
+    emulator = "aws-lambda-rie" if local_emulator() == "rie" else "lambda_api_server.py"
+    assert any(emulator in c for c in commands) and any(" -m " in c and "python" in c for c in commands), commands
     assert stop_stack() is True
     gone, alive = psutil.wait_procs([psutil.Process(local_stack.pid), *family], timeout=5) \
         if psutil.pid_exists(local_stack.pid) else ([], [p for p in family if p.is_running()])

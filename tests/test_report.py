@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 
+import boto3
+from moto import mock_aws
+
+import helpers.aws as aws
+import helpers.deploy.reports as reports_module
+from helpers.core.config import get_config
 from helpers.core.errors import KitError
 from helpers.core.tables import text_table
-from helpers.deploy.reports import Report, decode_log_tail, parse_report, reports_in, summarize
+from helpers.deploy.reports import Report, decode_log_tail, parse_report, report_lines, reports_in, summarize
 
 COLD = ("REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be3\tDuration: 12.34 ms\tBilled Duration: 259 ms\t"
         "Memory Size: 512 MB\tMax Memory Used: 98 MB\tInit Duration: 245.67 ms\t")
@@ -72,3 +79,60 @@ def test_text_table_aligns_columns():
         "torch    12.0  2,048   1.5",
     ]
     assert text_table([]) == "(no rows)"
+
+
+# ---------------------------------------------------------------- reading REPORT lines back from CloudWatch Logs
+
+COLD_ID, WARM_ID = COLD.split()[2], WARM.split()[2]
+GROUP = "/aws/lambda/ltk-translator-slim"
+
+
+@pytest.fixture
+def logs(kit_home, monkeypatch):
+    """moto's CloudWatch Logs behind helpers.aws.client; returns a function that writes events to GROUP."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        client = boto3.client("logs", region_name="us-east-1")
+        monkeypatch.setattr(aws, "client", lambda service, cfg=None: boto3.client(service, region_name="us-east-1"))
+
+        def write(*messages: str) -> None:
+            try:
+                client.create_log_group(logGroupName=GROUP)
+                client.create_log_stream(logGroupName=GROUP, logStreamName="2026/01/01/[$LATEST]abc")
+            except client.exceptions.ResourceAlreadyExistsException:
+                pass
+            client.put_log_events(logGroupName=GROUP, logStreamName="2026/01/01/[$LATEST]abc",
+                                  logEvents=[{"timestamp": int(time.time() * 1000) + i, "message": m}
+                                             for i, m in enumerate(messages)])
+        yield write
+
+
+def test_report_lines_are_the_stored_lines_in_request_order(logs):
+    logs(f"START RequestId: {COLD_ID} Version: $LATEST", f"hello from {WARM_ID}", COLD + "\n",
+         f"END RequestId: {COLD_ID}", WARM + "\n")
+    cfg = get_config(target="aws", region="us-east-1")
+    assert report_lines(cfg, "ltk-translator-slim", [WARM_ID, COLD_ID], wait_s=0) == [WARM, COLD]
+
+
+def test_report_lines_wait_for_delivery(logs, monkeypatch):
+    naps: list[float] = []
+
+    def deliver_while_sleeping(seconds: float) -> None:  # the group appears, then the line arrives
+        naps.append(seconds)
+        logs(COLD)
+
+    monkeypatch.setattr(reports_module.time, "sleep", deliver_while_sleeping)
+    cfg = get_config(target="aws", region="us-east-1")
+    assert report_lines(cfg, "ltk-translator-slim", [COLD_ID], wait_s=30) == [COLD]
+    assert naps == [2.0]
+
+
+def test_report_lines_missing_is_a_clear_error(logs):
+    logs(COLD)
+    cfg = get_config(target="aws", region="us-east-1")
+    with pytest.raises(KitError, match=f"No REPORT line for request {WARM_ID} in {GROUP}"):
+        report_lines(cfg, "ltk-translator-slim", [COLD_ID, WARM_ID], wait_s=0)
+    with pytest.raises(KitError, match="No REPORT line for request"):
+        report_lines(cfg, "ltk-translator-nothing", [COLD_ID], wait_s=0)

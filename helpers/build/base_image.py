@@ -4,8 +4,8 @@ The offline twin follows the AWS base's contract: task root /var/task (LAMBDA_TA
 Python 3.11 with awslambdaric as the runtime client in /var/runtime, pip for install stages, and
 /lambda-entrypoint.sh as ENTRYPOINT running `python3 -m awslambdaric HANDLER` (under the Runtime
 Interface Emulator when no Lambda runtime API is set, as `docker run -p 9000:8080 IMAGE` expects).
-It is built once from Debian packages (debootstrap) plus the runtime client installed on this host,
-and cached in the engine as OFFLINE_BASE.
+It is built once from Debian packages (debootstrap) plus the runtime client (copied from this environment when it
+runs the same Python, else installed by pip for the base's Python 3.11), and cached in the engine as OFFLINE_BASE.
 """
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ from pathlib import Path
 
 import docker
 
+from helpers.build.image_spec import HOST_BASE, KNOWN_BASES, OFFLINE_BASE, PLATFORMS, BaseSpec
+from helpers.build.wheelhouse import platform_args, run_pip
 from helpers.core.errors import KitError
 from helpers.core.progress import progress
 from helpers.core.platform import host_arch, rie_binary
 
 AWS_BASE = "public.ecr.aws/lambda/python:3.12"  # Amazon Linux 2023: torch 2.13 needs glibc >= 2.28
-OFFLINE_BASE = "localhost/ltk-lambda-base:py3.11"
-DEBIAN_SUITE = "bookworm"  # its python3 is 3.11, the kit's own Python (host staging runs the same wheels)
+OFFLINE_SPEC = KNOWN_BASES[OFFLINE_BASE]
+DEBIAN_SUITE = "bookworm"  # its python3 is 3.11 (OFFLINE_SPEC)
 DEBIAN_PACKAGES = ("python3", "python3-pip", "python3-venv", "python-is-python3", "ca-certificates")
 RUNTIME_CLIENT = "awslambdaric"
 
@@ -56,25 +58,26 @@ ENTRYPOINT ["/lambda-entrypoint.sh"]
 """
 
 
-def _has_image(client: docker.DockerClient, ref: str) -> bool:
+def _has_image(client: docker.DockerClient, ref: str, arch: str | None = None) -> bool:
+    """Whether the engine has `ref` (for `arch`'s platform, when given: a cached base of another one does not do)."""
     try:
-        client.images.get(ref)
-        return True
+        image = client.images.get(ref)
     except docker.errors.ImageNotFound:
         return False
+    return arch is None or image.attrs.get("Architecture") == PLATFORMS[arch].split("/")[1]
 
 
-def _try_pull(client: docker.DockerClient, ref: str) -> bool:
+def _try_pull(client: docker.DockerClient, ref: str, arch: str) -> bool:
     try:
-        client.images.pull(ref)
+        client.images.pull(ref, platform=PLATFORMS[arch])  # the target platform, not this machine's
     except docker.errors.APIError:  # offline, unknown host, no credentials: the offline base takes over
         return False
-    return _has_image(client, ref)
+    return _has_image(client, ref, arch)
 
 
-def resolve_base_image(client: docker.DockerClient) -> str:
-    """AWS_BASE when the engine has it or can pull it, otherwise OFFLINE_BASE (built once, then cached)."""
-    if _has_image(client, AWS_BASE) or _try_pull(client, AWS_BASE):
+def resolve_base_image(client: docker.DockerClient, arch: str = "x86_64") -> str:
+    """AWS_BASE for `arch` when the engine has it or can pull it, otherwise OFFLINE_BASE (built once, then cached)."""
+    if _has_image(client, AWS_BASE, arch) or _try_pull(client, AWS_BASE, arch):
         return AWS_BASE
     if not _has_image(client, OFFLINE_BASE):
         build_offline_base(client)
@@ -90,8 +93,29 @@ def _requirement_names(dist: md.Distribution) -> list[str]:
     return names
 
 
-def stage_runtime_client(dest: Path, root: str = RUNTIME_CLIENT) -> list[str]:
-    """Copy the installed runtime client and its requirements (files only, no network) into `dest`."""
+def stage_runtime_client(dest: Path, root: str = RUNTIME_CLIENT, base: BaseSpec = OFFLINE_SPEC,
+                         arch: str | None = None) -> list[str]:
+    """The runtime client and its requirements for `base`'s Python on `arch` in `dest`: copied from this environment
+    when it runs that Python on that machine (no network), else installed with pip for the base (it has a compiled
+    extension). The distributions' names, the root first."""
+    arch = arch or host_arch()
+    try:
+        version = md.version(root)
+    except md.PackageNotFoundError:  # macOS, Windows: no awslambdaric here
+        version = None
+    if version and base.python == HOST_BASE.python and arch == host_arch():
+        return _copy_installed(dest, root)
+    requirement = f"{root}=={version}" if version else root
+    run_pip(["install", "--target", str(dest), "--no-compile", *platform_args(arch, base), requirement],
+            f"Installing {root} for the offline base (Python {base.python}, {arch})")
+    for cache in dest.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+    names = [md.Distribution.at(p).metadata["Name"] for p in sorted(dest.glob("*.dist-info"))]
+    return sorted(names, key=lambda n: n.lower() != root)
+
+
+def _copy_installed(dest: Path, root: str) -> list[str]:
+    """Copy the installed `root` and its requirements (files only, no network) into `dest`."""
     seen: list[str] = []
     todo = [root]
     while todo:

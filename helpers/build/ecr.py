@@ -19,6 +19,7 @@ from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.engine import MANIFEST_TYPES
 from helpers.build.image_spec import MODEL_LABEL, TASK_ROOT, BuiltImage, StagedImage
+from helpers.build.registry import ecr_config_blob, ensure_lambda_pull_policy, verify_pushed_image
 from helpers.core.progress import progress
 
 REPOSITORY = "translator"  # cfg.name(REPOSITORY) -> e.g. `ltk-translator`
@@ -56,12 +57,13 @@ def _errors() -> Any:
 
 
 def ensure_repository(cfg: KitConfig) -> dict[str, Any]:
-    """Create the kit's repository with scan-on-push and the kit's tags, or update the existing one."""
+    """Create the kit's repository with scan-on-push, the kit's tags and a policy letting Lambda pull for the kit's
+    functions, or bring the existing one up to date."""
     ecr, name = _ecr(cfg), cfg.name(REPOSITORY)
     tags = [{"Key": k, "Value": v} for k, v in sorted(cfg.tags.items())]
     with _errors():
         try:
-            return ecr.create_repository(
+            repo = ecr.create_repository(
                 repositoryName=name, imageTagMutability="MUTABLE", tags=tags,
                 imageScanningConfiguration={"scanOnPush": True})["repository"]
         except ecr.exceptions.RepositoryAlreadyExistsException:
@@ -69,7 +71,21 @@ def ensure_repository(cfg: KitConfig) -> dict[str, Any]:
             ecr.put_image_scanning_configuration(repositoryName=name,
                                                  imageScanningConfiguration={"scanOnPush": True})
             ecr.tag_resource(resourceArn=repo["repositoryArn"], tags=tags)
-            return repo
+    ensure_lambda_pull_policy(cfg, repo)  # Lambda may pull for the kit's functions (no set-policy rights needed later)
+    return dict(repo)
+
+
+def local_config(staged: StagedImage) -> bytes:
+    """The image config (JSON) of the staged task root as a one-layer image."""
+    if not staged.tarball or not staged.layer_digest:
+        raise KitError("This image was not staged: call helpers.build.staging.stage_task_root() first.")
+    return json.dumps({
+        "architecture": ARCH_GO[staged.arch], "os": "linux",
+        "config": {"Env": [f"{k}={v}" for k, v in sorted(staged.env.items())], "Cmd": staged.cmd,
+                   "Entrypoint": staged.entrypoint or None,
+                   "WorkingDir": TASK_ROOT, "Labels": {MODEL_LABEL: staged.version}},
+        "rootfs": {"type": "layers", "diff_ids": [staged.diff_id]},
+    }, sort_keys=True).encode()
 
 
 def local_manifest(staged: StagedImage) -> tuple[str, str]:
@@ -78,14 +94,7 @@ def local_manifest(staged: StagedImage) -> tuple[str, str]:
     moto 5.2 reports `imageSizeInBytes` from the manifest's `config.size` (real ECR sums the layers),
     and the emulator never fetches blobs, so the config descriptor carries the layer's size.
     """
-    if not staged.tarball or not staged.layer_digest:
-        raise KitError("This image was not staged: call helpers.build.staging.stage_task_root() first.")
-    config = json.dumps({
-        "architecture": ARCH_GO[staged.arch], "os": "linux",
-        "config": {"Env": [f"{k}={v}" for k, v in sorted(staged.env.items())], "Cmd": staged.cmd,
-                   "WorkingDir": TASK_ROOT, "Labels": {MODEL_LABEL: staged.version}},
-        "rootfs": {"type": "layers", "diff_ids": [staged.diff_id]},
-    }, sort_keys=True).encode()
+    config = local_config(staged)
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": MANIFEST_TYPE,
         "config": {"mediaType": CONFIG_TYPE, "size": staged.tar_gz_bytes,
@@ -115,6 +124,7 @@ def register_staged(cfg: KitConfig, staged: StagedImage, repo: dict[str, Any]) -
         except ecr.exceptions.ImageAlreadyExistsException:
             pass  # same manifest, same tag: already there
         detail = _describe(ecr, name, tag)
+    verify_pushed_image(cfg, name, tag, staged.arch, lambda digest: json.loads(local_config(staged)))
     uri = f"{repo['repositoryUri']}:{tag}"
     register_image(ImageRecord(uri=uri, digest=detail["imageDigest"], handler=staged.cmd[0],
                                task_root=staged.task_root, architecture=staged.arch))
@@ -165,6 +175,8 @@ def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo
                           imageManifestMediaType=media_type, imageDigest=digest)
         except ecr.exceptions.ImageAlreadyExistsException:
             pass
+    verify_pushed_image(cfg, repo["repositoryName"], tag, built.staged.arch,
+                        lambda blob: _registry_json(registry, repo["repositoryName"], blob))
     register_image(ImageRecord(uri=uri, digest=digest, handler="lambda_app.app.handler",
                                task_root=built.staged.task_root, container_image=built.image_ref,
                                architecture=built.staged.arch))
@@ -173,12 +185,25 @@ def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo
                        architecture=built.staged.arch)
 
 
+def _registry_json(registry: str, repository: str, digest: str) -> dict[str, Any]:
+    """A JSON blob (an image config) from the plain-http local registry."""
+    import requests
+
+    try:
+        return dict(requests.get(f"http://{registry}/v2/{repository}/blobs/{digest}", timeout=30).json())
+    except (requests.RequestException, ValueError) as err:
+        raise KitError(f"The registry {registry} did not return the image config {digest[:19]}... "
+                       f"({type(err).__name__}): run `eval \"$(.ci/container-services start)\"` and push again.") from None
+
+
 def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
     """Push a built image: to ECR after `get_authorization_token` (aws), or via the local registry (local)."""
     if cfg.target == "local":
         return _push_to_local_registry(cfg, client, built, repo)
     repo_uri, tag = repo["repositoryUri"], built.tag
     _sdk_push(client, built.image_ref or "", repo_uri, tag, registry_auth(cfg))
+    verify_pushed_image(cfg, repo["repositoryName"], tag, built.staged.arch,
+                        ecr_config_blob(cfg, repo["repositoryName"]))
     with _errors():
         detail = _describe(_ecr(cfg), repo["repositoryName"], tag)
     return PushedImage(uri=f"{repo_uri}:{tag}", digest=detail["imageDigest"],

@@ -2,8 +2,8 @@
 
 One source of truth: the build context (Dockerfile, .dockerignore, wheelhouse/, lambda_app/, model/) is staged in
 `kit_home()/build/<runtime>-<arch>-<python abi>/context`; without an engine the task root is produced by
-*interpreting that same Dockerfile* (its ARG / FROM / ENV / COPY / `RUN pip install` / CMD steps) on the host,
-into `.../fs/<stage>/...`. The local target then runs exactly those contents.
+*interpreting that same Dockerfile* (its ARG / FROM / ENV / COPY / `RUN pip install` / ENTRYPOINT / CMD steps) on
+the host, into `.../fs/<stage>/...`. The local target then runs exactly those contents.
 """
 from __future__ import annotations
 
@@ -29,11 +29,49 @@ from helpers.core.paths import model_dir as default_model_dir
 from helpers.core.progress import progress
 
 
+READABLE = 0o444  # Lambda runs the image as a non-root user: every file must be readable by others (a+r) ...
+SEARCHABLE = 0o111  # ... and every directory (and executable) enterable by them (a+X)
+
+
 def _link_or_copy(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+    """Hard-link `src` when it is already readable by everyone; otherwise copy it and make the copy a+r (the
+    source keeps its mode: a link would share it)."""
+    if os.stat(src).st_mode & READABLE == READABLE:
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass
+    shutil.copy2(src, dst)
+    os.chmod(dst, os.stat(dst).st_mode | READABLE)
+
+
+def not_world_readable(root: Path) -> list[str]:
+    """Paths under `root` a non-root user could not read (files without a+r, directories without a+rx)."""
+    bad = []
+    for p in [root, *sorted(root.rglob("*"))]:
+        if p.is_symlink():
+            continue
+        need = READABLE | SEARCHABLE if p.is_dir() else READABLE
+        if p.stat().st_mode & need != need:
+            bad.append(p.relative_to(root).as_posix() or ".")
+    return bad
+
+
+def make_world_readable(root: Path) -> None:
+    """chmod a+rX under `root` (as `COPY --chmod` would); shared hard links are replaced by copies first."""
+    for p in [root, *sorted(root.rglob("*"))]:
+        if p.is_symlink():
+            continue
+        mode = p.stat().st_mode
+        add = READABLE | SEARCHABLE if p.is_dir() or mode & 0o100 else READABLE
+        if mode & add == add:
+            continue
+        if p.is_file() and p.stat().st_nlink > 1:  # do not change the mode of the file it is linked to
+            tmp = p.with_name(p.name + ".kit-copy")
+            shutil.copy2(p, tmp)
+            tmp.replace(p)
+        os.chmod(p, mode | add)
 
 
 def _copy_tree(src: Path, dst: Path, ignore: PatternMatcher | None = None, rel: str = "") -> None:
@@ -92,6 +130,7 @@ def stage_context(runtime: str, arch: str = "x86_64", model: Path | None = None,
     (context / "model").mkdir()
     for name in MODEL_FILES[runtime]:
         shutil.copy2(model / name, context / "model" / name)
+    make_world_readable(context)  # the engine COPYs files with their modes: Lambda's user must read them
     meta.write_text(json.dumps(asdict(staged), indent=2))
     return staged
 
@@ -107,6 +146,7 @@ class _Stager:
         self.root: Path | None = None
         self.env: dict[str, str] = {}
         self.cmd: list[str] = []
+        self.entrypoint: list[str] = []
 
     def host(self, path: str, root: Path | None = None) -> Path:
         """Where an absolute in-image path of a stage lives on the host."""
@@ -116,8 +156,8 @@ class _Stager:
         for instruction, args in progress(steps, desc="staging (Dockerfile steps)", unit="step"):
             handler = getattr(self, f"do_{instruction.lower()}", None)
             if handler is None or (self.root is None and instruction not in ("ARG", "FROM")):
-                raise KitError(f"The Dockerfile step `{instruction} {args}` cannot be staged without an "
-                               "engine: keep lambda_app/Dockerfile to ARG/FROM/ENV/COPY/RUN pip install/CMD.")
+                raise KitError(f"The Dockerfile step `{instruction} {args}` cannot be staged without an engine: "
+                               "keep lambda_app/Dockerfile to ARG/FROM/ENV/COPY/RUN pip install/ENTRYPOINT/CMD.")
             handler(args)
 
     def do_arg(self, args: str) -> None:
@@ -136,6 +176,7 @@ class _Stager:
         self.root.mkdir(parents=True, exist_ok=True)
         self.stages[name] = self.root
         self.env, self.args = dict(BASE_ENV), {}
+        self.cmd, self.entrypoint = [], []  # a new stage starts from the base's (the base sets the Lambda ones)
 
     def do_env(self, args: str) -> None:
         for pair in shlex.split(args):
@@ -144,6 +185,9 @@ class _Stager:
 
     def do_cmd(self, args: str) -> None:
         self.cmd = json.loads(args)
+
+    def do_entrypoint(self, args: str) -> None:
+        self.entrypoint = json.loads(args)  # exec form only, like CMD
 
     def do_copy(self, args: str) -> None:
         words = [expand(w, self.vars()) for w in args.split()]
@@ -187,10 +231,15 @@ def stage_task_root(runtime: str, arch: str = "x86_64", model: Path | None = Non
     stager.run(parse_dockerfile(DOCKERFILE.read_text()))
     task_root = stager.host(TASK_ROOT)
     tarball = context.parent / "layer.tar.gz"
+    make_world_readable(task_root)  # pip honours this machine's umask (077 makes 0600 files Lambda cannot read)
+    unreadable = not_world_readable(task_root)
+    if unreadable:
+        raise KitError(f"{len(unreadable)} path(s) of the task root are not readable by Lambda's non-root user "
+                       f"(e.g. {unreadable[0]}): make them a+rX, then re-run.")
     staged.layer_digest, staged.diff_id = write_layer(task_root, tarball)
     staged.task_root, staged.tarball = str(task_root), str(tarball)
     staged.env = {k: v for k, v in stager.env.items() if k not in BASE_ENV}
-    staged.cmd = stager.cmd
+    staged.cmd, staged.entrypoint = stager.cmd, stager.entrypoint
     staged.task_root_bytes, staged.tar_gz_bytes = dir_bytes(task_root), tarball.stat().st_size
     (context.parent / "stage.json").write_text(json.dumps(asdict(staged), indent=2))
     return staged

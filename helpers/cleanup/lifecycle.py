@@ -1,8 +1,15 @@
-"""ECR lifecycle rules: let pushed images expire so storage stays inside the free tier.
+"""ECR lifecycle rules that cap storage without ever breaking the live API.
 
-ECR applies lifecycle rules by itself about once a day. The local emulator never applies them, so
-`preview_lifecycle` evaluates the rules here (ECR's semantics: rules in priority order, each image is
-claimed by the first rule it matches) and, on `aws`, asks ECR's own preview as well.
+Lambda needs a function's image again whenever the function is updated or comes back from being inactive; if a
+lifecycle rule deleted it, the function fails (StateReasonCode `ImageDeleted`). The seed article's rule (every
+image expires N days after push) therefore breaks the API N days later. The kit's rules expire *untagged* images
+(left behind when a tag moves to a new push) after N days and keep the newest K images per runtime (tags
+`slim-*`, `torch-*`); `apply_lifecycle_policy` refuses any policy that would ever expire an image a deployed
+function runs.
+
+ECR applies the rules by itself (within a day); moto only stores them, so on `local` the emulator applies them
+when its clock moves (`advance_local_clock`, helpers.local.lifecycle_clock). ECR's semantics live in
+helpers.local.ecr_rules (one implementation, used by the emulator and by `preview_lifecycle`).
 """
 from __future__ import annotations
 
@@ -11,98 +18,148 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import requests
+
 from helpers.aws import aws_errors, client
+from helpers.build.image_spec import RUNTIMES
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
+from helpers.local.ecr_rules import Verdict, evaluate_policy, validate_policy
+
+HORIZON_DAYS = 3650  # "ever": a policy is checked against the live images as of ten years from now
 
 
-def lifecycle_policy(expire_days: int = 1, keep_last: int | None = None) -> dict[str, Any]:
-    """A policy that expires every image `expire_days` after push; optionally keep only the last K images."""
-    if expire_days < 1:
-        raise KitError(f"expire_days must be at least 1 (got {expire_days}): ECR counts whole days since push.")
-    rules: list[dict[str, Any]] = []
-    if keep_last is not None:
-        if keep_last < 1:
-            raise KitError(f"keep_last must be at least 1 (got {keep_last}), or None to keep every image.")
+def lifecycle_policy(untagged_days: int = 1, keep_per_runtime: int = 2) -> dict[str, Any]:
+    """The safe policy: untagged images expire `untagged_days` after push; the newest `keep_per_runtime` images of
+    each runtime (`slim-*`, `torch-*`) are kept, older ones expire. Deployed tags are the newest, so never selected."""
+    if untagged_days < 1:
+        raise KitError(f"untagged_days must be at least 1 (got {untagged_days}): ECR counts whole days since push.")
+    if keep_per_runtime < 1:
+        raise KitError(f"keep_per_runtime must be at least 1 (got {keep_per_runtime}): the deployed image is one.")
+    rules: list[dict[str, Any]] = [{
+        "rulePriority": 1, "description": f"expire untagged images {untagged_days} day(s) after push",
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                      "countNumber": untagged_days},
+        "action": {"type": "expire"},
+    }]
+    for n, runtime in enumerate(RUNTIMES, start=2):  # one rule per runtime: patterns in one list must ALL match
         rules.append({
-            "rulePriority": 1,
-            "description": f"keep only the last {keep_last} tagged images",
-            # ECR allows one `any` rule, with the lowest priority: this one selects tagged images only.
-            "selection": {"tagStatus": "tagged", "tagPatternList": ["*"], "countType": "imageCountMoreThan",
-                          "countNumber": keep_last},
+            "rulePriority": n, "description": f"keep the newest {keep_per_runtime} {runtime}-* images",
+            "selection": {"tagStatus": "tagged", "tagPatternList": [f"{runtime}-*"],
+                          "countType": "imageCountMoreThan", "countNumber": keep_per_runtime},
             "action": {"type": "expire"},
         })
-    rules.append({
-        "rulePriority": len(rules) + 1,
-        "description": f"expire images {expire_days} day(s) after push",
-        "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days",
-                      "countNumber": expire_days},
-        "action": {"type": "expire"},
-    })
     return {"rules": rules}
 
 
-def apply_lifecycle_policy(cfg: KitConfig, repository: str, policy: dict[str, Any]) -> dict[str, Any]:
-    """Put the policy on the repository (idempotent: it replaces any earlier one) and read it back."""
-    ecr = client("ecr", cfg)
-    with aws_errors():
-        ecr.put_lifecycle_policy(repositoryName=repository, lifecyclePolicyText=json.dumps(policy))
-        stored = ecr.get_lifecycle_policy(repositoryName=repository)
-    return json.loads(stored["lifecyclePolicyText"])
+def seed_lifecycle_policy(expire_days: int = 1) -> dict[str, Any]:
+    """The seed article's rule: every image expires `expire_days` after push. It breaks a deployed API: the kit
+    refuses to apply it (`apply_lifecycle_policy`); 04 previews it and a test shows the trap."""
+    return {"rules": [{
+        "rulePriority": 1, "description": f"expire every image {expire_days} day(s) after push",
+        "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days",
+                      "countNumber": expire_days},
+        "action": {"type": "expire"},
+    }]}
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What a lifecycle policy does to one image."""
-
-    tags: tuple[str, ...]
-    digest: str
-    pushed_at: datetime
-    size_mb: float
-    expires: bool
-    rule: int | None  # priority of the rule that expires it
-
-
-def _images(cfg: KitConfig, repository: str) -> list[dict[str, Any]]:
+def images(cfg: KitConfig, repository: str) -> list[dict[str, Any]]:
+    """The repository's images (describe_images details)."""
     ecr = client("ecr", cfg)
     with aws_errors():
         pages = ecr.get_paginator("describe_images").paginate(repositoryName=repository)
         return [d for page in pages for d in page["imageDetails"]]
 
 
-def evaluate_policy(policy: dict[str, Any], images: list[dict[str, Any]], now: datetime) -> list[Verdict]:
-    """Apply ECR's lifecycle semantics to `images` (describe_images details) as of `now`."""
-    claimed: dict[str, int | None] = {}
-    for rule in sorted(policy["rules"], key=lambda r: r["rulePriority"]):
-        sel = rule["selection"]
-        candidates = [i for i in images if i["imageDigest"] not in claimed and _tag_matches(sel, i)]
-        candidates.sort(key=lambda i: i["imagePushedAt"], reverse=True)  # newest first
-        if sel["countType"] == "imageCountMoreThan":
-            for i in candidates[: sel["countNumber"]]:
-                claimed[i["imageDigest"]] = None  # kept by this rule
-            for i in candidates[sel["countNumber"]:]:
-                claimed[i["imageDigest"]] = rule["rulePriority"]
-        else:  # sinceImagePushed
-            limit = timedelta(days=sel["countNumber"])
-            for i in candidates:
-                if now - i["imagePushedAt"] > limit:
-                    claimed[i["imageDigest"]] = rule["rulePriority"]
-    return [
-        Verdict(tuple(i.get("imageTags", [])), i["imageDigest"], i["imagePushedAt"],
-                round(i.get("imageSizeInBytes", 0) / 1e6, 1),
-                claimed.get(i["imageDigest"]) is not None, claimed.get(i["imageDigest"]))
-        for i in sorted(images, key=lambda i: i["imagePushedAt"])
-    ]
+def live_images(cfg: KitConfig) -> dict[str, str]:
+    """Image digest -> name of the kit's function that runs it (what Lambda resolved the function's tag to)."""
+    from helpers.deploy.settings import function_name
+
+    lam, live = client("lambda", cfg), {}
+    with aws_errors():
+        for runtime in RUNTIMES:
+            name = function_name(cfg, runtime)
+            try:
+                code = lam.get_function(FunctionName=name)["Code"]
+            except lam.exceptions.ResourceNotFoundException:
+                continue
+            resolved = code.get("ResolvedImageUri") or ""
+            if "@" in resolved:
+                live[resolved.split("@", 1)[1]] = name
+    return live
 
 
-def _tag_matches(selection: dict[str, Any], image: dict[str, Any]) -> bool:
-    status = selection["tagStatus"]
-    tagged = bool(image.get("imageTags"))
-    return status == "any" or (status == "tagged") == tagged
+def apply_lifecycle_policy(cfg: KitConfig, repository: str, policy: dict[str, Any],
+                           allow_breaking_live_api: bool = False) -> dict[str, Any]:
+    """Put the policy on the repository (idempotent: it replaces any earlier one) and read it back.
+
+    Refused (KitError) when ECR would refuse it, or when it would ever expire an image a deployed function runs
+    (unless `allow_breaking_live_api`, for the test that demonstrates the trap).
+    """
+    problems = validate_policy(policy)
+    if problems:
+        raise KitError(f"ECR would refuse this lifecycle policy ({'; '.join(problems)}): fix the rules and re-run.")
+    if not allow_breaking_live_api:
+        live = live_images(cfg)
+        later = datetime.now(timezone.utc) + timedelta(days=HORIZON_DAYS)
+        doomed = [v for v in evaluate_policy(policy, images(cfg, repository), later) if v.expires and v.digest in live]
+        if doomed:
+            v = doomed[0]
+            raise KitError(
+                f"This lifecycle policy would expire {','.join(v.tags) or 'the untagged image'} ({v.digest[:19]}...), "
+                f"which {live[v.digest]} runs: Lambda needs the image again when the function is updated or goes "
+                "inactive, so the API would break. Use cleanup.lifecycle_policy() (it keeps the deployed tags).")
+    ecr = client("ecr", cfg)
+    with aws_errors():
+        ecr.put_lifecycle_policy(repositoryName=repository, lifecyclePolicyText=json.dumps(policy))
+        stored = ecr.get_lifecycle_policy(repositoryName=repository)
+    return dict(json.loads(stored["lifecyclePolicyText"]))
+
+
+@dataclass(frozen=True)
+class LocalClock:
+    """The emulator's time after a move, and the images its lifecycle rules expired then."""
+
+    now: datetime
+    offset_days: float
+    expired: list[dict[str, Any]]
+
+
+def _clock(cfg: KitConfig, advance_days: float | None) -> LocalClock:
+    if cfg.target != "local":
+        raise KitError("Only the local emulator has a clock to advance: on aws, ECR applies lifecycle rules by itself "
+                       "within a day; use preview_lifecycle() to see what they will expire.")
+    from helpers.local.stack import ensure_stack
+
+    url = f"{ensure_stack().endpoint}/_kit/clock"
+    try:
+        resp = (requests.get(url, timeout=30) if advance_days is None else
+                requests.post(url, json={"advance_days": advance_days, "region": cfg.region}, timeout=120))
+    except requests.RequestException as err:
+        raise KitError(f"The local stack at {url} does not answer ({type(err).__name__}): run "
+                       "helpers.local.stack.stop_stack() and re-run from 02 (it restarts on demand).") from None
+    if resp.status_code != 200:
+        raise KitError(f"The local clock refused the request ({resp.json().get('message')}): pass days >= 0.")
+    doc = resp.json()
+    return LocalClock(datetime.fromisoformat(doc["now"]), float(doc["offset_days"]), list(doc["expired"]))
+
+
+def advance_local_clock(cfg: KitConfig, days: float) -> LocalClock:
+    """Move the local emulator's clock `days` on; ECR's lifecycle rules then run (local target only)."""
+    if days < 0:
+        raise KitError(f"The clock only moves forward: pass days >= 0 (got {days}).")
+    return _clock(cfg, days)
 
 
 def preview_lifecycle(cfg: KitConfig, repository: str, policy: dict[str, Any],
                       days_from_now: float = 0) -> list[Verdict]:
-    """Which images the policy expires `days_from_now` days from now (0: today)."""
-    now = datetime.now(timezone.utc) + timedelta(days=days_from_now)
-    return evaluate_policy(policy, _images(cfg, repository), now)
+    """Which images the policy expires `days_from_now` days from now (the emulator's now on `local`)."""
+    now = _clock(cfg, None).now if cfg.target == "local" else datetime.now(timezone.utc)
+    return evaluate_policy(policy, images(cfg, repository), now + timedelta(days=days_from_now))
+
+
+def verdict_rows(verdicts: list[Verdict], live: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One table row per image: tags, pushed, size, what the policy does with it and why, which function runs it."""
+    return [{"tags": ",".join(v.tags) or "<untagged>", "digest": v.digest[:19] + "...",
+             "pushed": f"{v.pushed_at:%Y-%m-%d %H:%M}", "MB": v.size_mb, "verdict": v.reason,
+             "runs in": (live or {}).get(v.digest, "-")} for v in verdicts]

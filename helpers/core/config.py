@@ -36,13 +36,66 @@ class KitConfig:
         return f"{self.prefix}-{what}"
 
 
-def _has_aws_credentials() -> bool:
+# Regions launched since March 2019 are opt-in: an account must enable them before any call there succeeds.
+OPT_IN_REGIONS = {
+    "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+    "ca-west-1", "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1",
+    "mx-central-1",
+}
+
+
+def _profile_name() -> str:
+    return os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
+
+
+def _profile_error(err: Exception) -> KitError:
+    """One sentence for a profile/config file boto3 cannot use."""
+    from botocore.exceptions import ProfileNotFound
+
+    if isinstance(err, ProfileNotFound):
+        return KitError(f"The AWS profile {_profile_name()!r} (AWS_PROFILE) is not in ~/.aws/config: fix the name, "
+                        "or run `aws configure --profile NAME` (or `aws configure sso`), then re-run.")
+    return KitError(f"The AWS configuration of profile {_profile_name()!r} is broken ({err}): fix ~/.aws/config and "
+                    "~/.aws/credentials (or unset AWS_PROFILE), then re-run.")
+
+
+def _profile_region() -> str | None:
+    """The region of the active AWS profile (`aws configure`), or None (also when the profile is unusable)."""
     import boto3
+    from botocore.exceptions import BotoCoreError
 
     try:
-        return boto3.Session().get_credentials() is not None
-    except Exception:  # a broken profile file counts as "no credentials"
-        return False
+        return boto3.Session().region_name
+    except BotoCoreError:
+        return None
+
+
+def check_aws_credentials() -> None:
+    """A KitError unless boto3's credential chain yields usable credentials (each failure its own sentence).
+
+    Expired SSO sessions, broken or missing profiles and missing credentials are told apart; resolving SSO
+    credentials may call the SSO portal (target='aws' only).
+    """
+    import boto3
+    from botocore.exceptions import (BotoCoreError, CredentialRetrievalError, SSOError, TokenRetrievalError)
+
+    try:
+        creds = boto3.Session().get_credentials()
+        if creds is not None:
+            creds.get_frozen_credentials()
+    except (SSOError, TokenRetrievalError):
+        raise KitError(f"The AWS SSO session of profile {_profile_name()!r} has expired (or was never started): run "
+                       f"`aws sso login --profile {_profile_name()}`, then re-run this cell.") from None
+    except CredentialRetrievalError as err:
+        raise KitError(f"AWS credentials could not be loaded ({err}): fix the profile's credential source "
+                       "(~/.aws/config), then re-run.") from None
+    except BotoCoreError as err:
+        raise _profile_error(err) from None
+    if creds is None:
+        raise KitError(
+            "No AWS credentials found for target='aws': run `aws configure` (or set AWS_PROFILE), "
+            "or use target='local' to run offline."
+        )
 
 
 def get_config(
@@ -51,20 +104,19 @@ def get_config(
     prefix: str | None = None,
     runtime: str | None = None,
 ) -> KitConfig:
-    """Resolve the config from arguments, then KIT_* env vars, then defaults.
+    """Resolve the config from arguments, then KIT_* / AWS_* env vars, then defaults.
 
-    The target defaults to `aws` when boto3 finds credentials and `local` otherwise.
+    The target is `local` unless asked for: `aws` only with target='aws' or KIT_TARGET=aws (credentials being
+    present never switch to a real account). Region: KIT_REGION, AWS_REGION, AWS_DEFAULT_REGION, the profile's
+    region, then us-east-1.
     """
-    target = target or os.environ.get("KIT_TARGET") or ("aws" if _has_aws_credentials() else "local")
+    target = target or os.environ.get("KIT_TARGET") or "local"
     if target not in ("aws", "local"):
         raise KitError(f"Unknown target {target!r}: use target='local' (offline) or target='aws'.")
-    if target == "aws" and not _has_aws_credentials():
-        raise KitError(
-            "No AWS credentials found for target='aws': run `aws configure` (or set AWS_PROFILE), "
-            "or use target='local' to run offline."
-        )
+    if target == "aws":
+        check_aws_credentials()
     region = (region or os.environ.get("KIT_REGION") or os.environ.get("AWS_REGION")
-              or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+              or os.environ.get("AWS_DEFAULT_REGION") or _profile_region() or "us-east-1")
     if region not in KNOWN_REGIONS:
         raise KitError(
             f"Region {region!r} is not a region where the kit can run (Lambda images + ECR + HTTP APIs): "

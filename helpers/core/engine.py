@@ -41,6 +41,13 @@ def engine_name(client: docker.DockerClient) -> str:
     return "podman" if any("podman" in str(c.get("Name", "")).lower() for c in components) else "docker"
 
 
+def engine_arch(client: docker.DockerClient) -> str:
+    """The engine's native architecture in Lambda's words ("x86_64" or "arm64"): Docker Desktop on Apple Silicon
+    and podman machine on an M-series Mac run linux/arm64 natively and x86_64 only under emulation."""
+    arch = str(client.version().get("Arch") or "").lower()  # Docker and podman both report it (GOARCH words)
+    return "arm64" if arch in ("arm64", "aarch64") else "x86_64"
+
+
 MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.manifest.v1+json")
 
 

@@ -19,3 +19,13 @@ def model_dir() -> Path:
     """Where 01_train exports the model artifacts that the image ships (KIT_MODEL_DIR overrides)."""
     override = os.environ.get("KIT_MODEL_DIR")
     return Path(override) if override else kit_home() / "model"
+
+
+def shown_path(path: Path | str) -> str:
+    """`path` as the notebooks print it: relative to the repo (`.kit/model`) or to KIT_HOME (`$KIT_HOME/model`),
+    so executed outputs name no directory of the machine that ran them; other paths as they are."""
+    p = Path(path).resolve()
+    for base, prefix in ((REPO_ROOT, ""), (kit_home().resolve(), "$KIT_HOME/")):
+        if p.is_relative_to(base):
+            return prefix + p.relative_to(base).as_posix() if p != base else (prefix.rstrip("/") or ".")
+    return str(path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the base class, and the silent bar; tqdm.auto is imported only when bars are on
 
 
 def progress_enabled() -> bool:
@@ -21,4 +21,8 @@ def progress(iterable: Any = None, **kwargs: Any) -> tqdm:
     """A tqdm bar that redraws at most every 2 s, or a disabled one when progress is switched off."""
     kwargs.setdefault("mininterval", 2.0)
     kwargs.setdefault("disable", not progress_enabled())
-    return tqdm(iterable, **kwargs)
+    if kwargs["disable"]:  # importing tqdm.auto in a kernel without ipywidgets prints a warning into the outputs
+        return tqdm(iterable, **kwargs)
+    from tqdm.auto import tqdm as auto_tqdm
+
+    return auto_tqdm(iterable, **kwargs)

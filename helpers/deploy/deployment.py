@@ -16,6 +16,7 @@ from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.progress import progress
 from helpers.core.state import load_state, save_state
+from helpers.deploy.calls import Reply, wait_until_healthy
 from helpers.deploy.function import Function, ensure_function
 from helpers.deploy.http_api import HttpApi, api_base_url, ensure_http_api
 from helpers.deploy.role import ensure_role
@@ -30,6 +31,7 @@ class Deployment:
     api: HttpApi
     url: str
     changes: Changes
+    health: Reply | None = None  # the first GET /health that answered 200
 
 
 
@@ -67,7 +69,8 @@ def where_it_runs(cfg: KitConfig, image_uri: str) -> str:
 
 
 def deploy(cfg: KitConfig, memory_mb: dict[str, int] | None = None) -> Deployment:
-    """Deploy one function per pushed runtime and the HTTP API in front of cfg.runtime's; idempotent."""
+    """Deploy one function per pushed runtime and the HTTP API in front of cfg.runtime's; idempotent. Returns once
+    `GET /health` answers 200 (HEALTH_WAIT_S at most), so the first request finds the API ready."""
     uris, changes = pushed_images(cfg), Changes()
     with aws.aws_errors():
         role_arn = ensure_role(cfg, changes)
@@ -77,4 +80,5 @@ def deploy(cfg: KitConfig, memory_mb: dict[str, int] | None = None) -> Deploymen
     url = api_base_url(cfg, api)
     save_state(deployment={"role_arn": role_arn, "api_id": api.api_id, "api_url": url,
                            "functions": {rt: asdict(f) for rt, f in functions.items()}})
-    return Deployment(role_arn=role_arn, functions=functions, api=api, url=url, changes=changes)
+    return Deployment(role_arn=role_arn, functions=functions, api=api, url=url, changes=changes,
+                      health=wait_until_healthy(url))

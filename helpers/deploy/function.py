@@ -6,14 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 from helpers import aws
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.state import load_state
-from helpers.deploy.settings import (MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S, TIMEOUT_S, Changes, error_code,
-                                     function_name, role_name, waiter_config)
+from helpers.deploy.settings import (LOG_RETENTION_DAYS, MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S, TIMEOUT_S,
+                                     Changes, error_code, function_name, log_group_name, role_name, waiter_config)
 
 @dataclass(frozen=True)
 class Function:
@@ -58,6 +58,50 @@ def _retry_until_role_assumable(cfg: KitConfig, call: Callable[[], dict[str, Any
             delay = min(delay * 2, 15.0)
 
 
+def ensure_log_group(cfg: KitConfig, function: str, changes: Changes) -> str:
+    """The function's log group, `/aws/lambda/<function>`, tagged and with a LOG_RETENTION_DAYS retention (Lambda
+    would create it on first use, kept forever); its name."""
+    return ensure_tagged_log_group(cfg, log_group_name(function), changes)
+
+
+def ensure_tagged_log_group(cfg: KitConfig, group: str, changes: Changes) -> str:
+    """The log group `group` (a service's, e.g. a SageMaker endpoint's), created ahead of the service with the kit's
+    tags and a LOG_RETENTION_DAYS retention; its name."""
+    logs = aws.client("logs", cfg)
+    try:
+        logs.create_log_group(logGroupName=group, tags=cfg.tags)
+        changes.created.append(f"log group {group}")
+    except logs.exceptions.ResourceAlreadyExistsException:
+        found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+        arn = next(g.get("logGroupArn") or g["arn"].removesuffix(":*") for g in found if g["logGroupName"] == group)
+        logs.tag_resource(resourceArn=arn, tags=cfg.tags)
+    logs.put_retention_policy(logGroupName=group, retentionInDays=LOG_RETENTION_DAYS)
+    return group
+
+
+def wait_until_ready(cfg: KitConfig, lam: Any, name: str, waiter: str = "function_updated_v2") -> None:
+    """Wait for the function to be Active and its last update Successful; a KitError quoting Lambda's reason if not."""
+    try:
+        lam.get_waiter(waiter).wait(FunctionName=name, WaiterConfig=waiter_config(cfg))
+    except WaiterError:
+        conf = lam.get_function_configuration(FunctionName=name)
+        code = conf.get("StateReasonCode") or conf.get("LastUpdateStatusReasonCode") or "no reason code"
+        reason = conf.get("StateReason") or conf.get("LastUpdateStatusReason") or "Lambda gave no reason"
+        raise KitError(f"Function {name} did not become ready (State {conf.get('State')}, LastUpdateStatus "
+                       f"{conf.get('LastUpdateStatus')}; {code}: {reason}): fix the cause, then re-run the deploy "
+                       "cell (a Failed function is deleted and created again).") from None
+
+
+def _replace_if_failed(lam: Any, name: str, current: dict[str, Any] | None, changes: Changes) -> dict[str, Any] | None:
+    """A function in state Failed cannot be updated, only deleted and created again (Lambda's rule): delete it."""
+    if current is None or current.get("State") != "Failed":
+        return current
+    lam.delete_function(FunctionName=name)
+    changes.notes.append(f"{name} was in state Failed ({current.get('StateReasonCode')}: "
+                         f"{current.get('StateReason')}): deleted and created again.")
+    return None
+
+
 def ensure_function(
     cfg: KitConfig, runtime: str, image_uri: str, role_arn: str, changes: Changes,
     memory_mb: int | None = None, timeout_s: int = TIMEOUT_S,
@@ -70,25 +114,27 @@ def ensure_function(
         "Environment": {"Variables": {"MODEL_RUNTIME": runtime}},
         "Description": f"lambda-torch-kit French-to-English translator ({runtime} runtime)",
     }
-    wait = {"FunctionName": name, "WaiterConfig": waiter_config(cfg)}
+    ensure_log_group(cfg, name, changes)
     try:
         current = lam.get_function(FunctionName=name)["Configuration"]
     except lam.exceptions.ResourceNotFoundException:
         current = None
+    current = _replace_if_failed(lam, name, current, changes)
     if current is None:
         _retry_until_role_assumable(cfg, lambda: lam.create_function(
             FunctionName=name, PackageType="Image", Code={"ImageUri": image_uri},
             Architectures=[arch], Tags=cfg.tags, **settings))
-        lam.get_waiter("function_active_v2").wait(**wait)
+        wait_until_ready(cfg, lam, name, "function_active_v2")
         changes.created.append(f"function {name}")
     else:
         if current.get("PackageType") != "Image":
             raise KitError(f"Function {name} exists but is not an image function: delete it (04_cleanup) "
                            "or choose another KIT_PREFIX, then re-run.")
+        wait_until_ready(cfg, lam, name)  # an update still in progress (an earlier run) would conflict
         lam.update_function_code(FunctionName=name, ImageUri=image_uri, Architectures=[arch])
-        lam.get_waiter("function_updated_v2").wait(**wait)
+        wait_until_ready(cfg, lam, name)
         lam.update_function_configuration(FunctionName=name, **settings)
-        lam.get_waiter("function_updated_v2").wait(**wait)
+        wait_until_ready(cfg, lam, name)
         lam.tag_resource(Resource=current["FunctionArn"], Tags=cfg.tags)
         changes.updated.append(f"function {name}")
     conf = lam.get_function_configuration(FunctionName=name)

@@ -1,4 +1,4 @@
-"""Lambda's REPORT log line, parsed: what one invocation took, billed and used.
+"""Lambda's REPORT log line, read back from CloudWatch Logs and parsed: what one invocation took, billed and used.
 
 Lambda ends every invocation's logs with a line like
 `REPORT RequestId: ID  Duration: 2.12 ms  Billed Duration: 3 ms  Memory Size: 512 MB
@@ -9,11 +9,19 @@ from __future__ import annotations
 import base64
 import re
 import statistics
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from helpers import aws
+from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.stats import percentile
+from helpers.deploy.settings import log_group_name
+
+LOG_DELIVERY_WAIT_S = 60  # Lambda sends its logs to CloudWatch Logs asynchronously: usually seconds, rarely more
 
 _FIELDS = {
     "duration_ms": r"(?<!Billed )(?<!Init )(?<!Restore )Duration: ([\d.]+) ms",
@@ -87,3 +95,32 @@ def summarize(reports: list[Report]) -> dict[str, float]:
         "max_memory_mb": max(r.max_memory_mb for r in reports),
         "memory_mb": reports[-1].memory_mb,
     }
+
+
+def report_lines(cfg: KitConfig, function_name: str, request_ids: list[str],
+                 wait_s: float = LOG_DELIVERY_WAIT_S) -> list[str]:
+    """The REPORT line of each invocation exactly as CloudWatch Logs holds it (/aws/lambda/NAME, read with
+    FilterLogEvents), in the order of `request_ids`; waits up to `wait_s` for Lambda to deliver them."""
+    logs, group = aws.client("logs", cfg), log_group_name(function_name)
+    found: dict[str, str] = {}
+    deadline = time.monotonic() + wait_s
+    while True:
+        for rid in (r for r in request_ids if r not in found):
+            head = f"REPORT RequestId: {rid}"
+            try:
+                with aws.aws_errors():
+                    for page in logs.get_paginator("filter_log_events").paginate(
+                            logGroupName=group, filterPattern=f'"{head}"'):  # a quoted term: this exact phrase
+                        found.update({rid: e["message"].rstrip("\n") for e in page.get("events", [])
+                                      if e["message"].startswith(head)})
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                    raise  # a missing log group only means Lambda has not delivered the first logs yet
+        if len(found) == len(set(request_ids)) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.2 if cfg.target == "local" else 2.0)
+    missing = [r for r in request_ids if r not in found]
+    if missing:
+        raise KitError(f"No REPORT line for request {missing[0]} in {group} after {wait_s:.0f} s: invoke the "
+                       "function again (the logs may still be on their way), then re-run this cell.")
+    return [found[r] for r in request_ids]

@@ -1,13 +1,20 @@
-"""The execution role: Lambda may assume it, and it may write the function's logs, nothing else."""
+"""The execution role: Lambda may assume it, and it may write its own functions' logs, nothing else.
+
+AWS's managed `AWSLambdaBasicExecutionRole` lets a function write to *every* log group of the account (`*`); the
+kit's role gets an inline policy limited to `/aws/lambda/<prefix>-translator-*`. The log groups are created by the
+kit (function.py) with a retention period, so stored logs do not grow (and bill) forever.
+"""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from helpers import aws
 from helpers.core.config import KitConfig
 from helpers.deploy.settings import Changes, role_name, waiter_config
 
-BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"  # too broad: detached
+LOG_POLICY_NAME = "write-own-logs"
 TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -15,8 +22,21 @@ TRUST_POLICY = {
 }
 
 
+def log_policy(cfg: KitConfig, account: str) -> dict[str, Any]:
+    """The role's only permissions: create and write the log groups of the kit's functions in this region."""
+    groups = f"arn:aws:logs:{cfg.region}:{account}:log-group:/aws/lambda/{cfg.name('translator-')}*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "CreateOwnLogGroups", "Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": groups},
+            {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": f"{groups}:*"},
+        ],
+    }
+
+
 def ensure_role(cfg: KitConfig, changes: Changes) -> str:
-    """The execution role (trusts Lambda, may only write its logs), created or brought up to date; its ARN."""
+    """The execution role (trusts Lambda, may only write its functions' logs), created or brought up to date; its ARN."""
     iam, name = aws.client("iam", cfg), role_name(cfg)
     tags = [{"Key": k, "Value": v} for k, v in cfg.tags.items()]
     try:
@@ -32,8 +52,14 @@ def ensure_role(cfg: KitConfig, changes: Changes) -> str:
         )["Role"]
         iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
         changes.created.append(f"role {name}")
+    wanted = log_policy(cfg, role["Arn"].split(":")[4])
+    try:
+        current = iam.get_role_policy(RoleName=name, PolicyName=LOG_POLICY_NAME)["PolicyDocument"]
+    except iam.exceptions.NoSuchEntityException:
+        current = None
+    if current != wanted:
+        iam.put_role_policy(RoleName=name, PolicyName=LOG_POLICY_NAME, PolicyDocument=json.dumps(wanted))
     attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
-    if BASIC_EXECUTION_POLICY not in attached:
-        iam.attach_role_policy(RoleName=name, PolicyArn=BASIC_EXECUTION_POLICY)
-    return role["Arn"]
-
+    if BASIC_EXECUTION_POLICY in attached:  # an earlier kit version attached it: every log group of the account
+        iam.detach_role_policy(RoleName=name, PolicyArn=BASIC_EXECUTION_POLICY)
+    return str(role["Arn"])

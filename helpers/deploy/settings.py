@@ -18,10 +18,12 @@ RESERVED_CONCURRENCY = 5  # at most 5 copies run at once: a runaway client canno
 THROTTLING = {"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 5.0}
 CORS = {"AllowOrigins": ["*"], "AllowMethods": ["GET", "POST", "OPTIONS"],
         "AllowHeaders": ["content-type"], "MaxAge": 300}
-ROUTES = ("POST /translate", "GET /health")
+ROUTES = ("POST /translate", "GET /health", "GET /")  # GET /: the demo page (lambda_app/demo_page.py)
 STAGE = "$default"
 INTEGRATION_TIMEOUT_MS = 29_000
 ROLE_RETRY_S = 120  # IAM is eventually consistent: a new role can take a few seconds to be assumable
+LOG_RETENTION_DAYS = 7  # CloudWatch Logs keeps stored logs forever (and bills them) unless told otherwise
+HEALTH_WAIT_S = 30  # after a deploy, GET /health must answer 200 within this (new API + cold start)
 
 
 @dataclass
@@ -41,6 +43,11 @@ def role_name(cfg: KitConfig) -> str:
 def function_name(cfg: KitConfig, runtime: str | None = None) -> str:
     """One function per runtime, e.g. `ltk-translator-slim`."""
     return cfg.name(f"translator-{runtime or cfg.runtime}")
+
+
+def log_group_name(function: str) -> str:
+    """The log group Lambda writes a function's logs to, e.g. `/aws/lambda/ltk-translator-slim`."""
+    return f"/aws/lambda/{function}"
 
 
 def api_name(cfg: KitConfig) -> str:

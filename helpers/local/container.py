@@ -1,4 +1,9 @@
-"""Run a function's real image in the container engine, with AWS's Runtime Interface Emulator mounted (as SAM does)."""
+"""Run a function's real image in the container engine, with AWS's Runtime Interface Emulator mounted (as SAM does).
+
+As Lambda runs it: a non-root user, a read-only root file system with a writable /tmp (512 MB, Lambda's default
+ephemeral storage). The emulator's port is published on 127.0.0.1 (no host networking), which works alike on
+Docker Desktop (macOS, Windows), podman machine and Linux engines.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,12 +17,15 @@ from docker.types import Ulimit
 from helpers.core.engine import require_engine
 from helpers.core.errors import KitError
 from helpers.core.platform import rie_binary
-from helpers.local.ports import free_port, wait_for_port
+from helpers.local.ports import wait_for_http
 
 if TYPE_CHECKING:
     from helpers.local.images import ImageRecord
 
 RIE_IN_CONTAINER = "/var/rapid/aws-lambda-rie"
+RIE_PORT = 8080  # the emulator's port inside the container, published on 127.0.0.1
+SANDBOX_USER = "993:990"  # Lambda's sandbox user (sbx_user1051) is not root: neither is this one
+TMP = {"/tmp": "rw,size=512m,mode=1777"}  # the only writable path, Lambda's default 512 MB of ephemeral storage
 LABEL = "ltk.launcher"
 # Explicit limits: podman's default crun/runc setup here refuses to raise them (see .ci/container-services).
 ULIMITS = [Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="nproc", soft=1024, hard=1024)]
@@ -67,7 +75,7 @@ class ContainerInstance:
 
 
 def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> ContainerInstance:
-    """Start rec.container_image on the host network with the emulator answering on 127.0.0.1:`port`."""
+    """Start rec.container_image as Lambda would (non-root, read-only, /tmp only) with the emulator on 127.0.0.1:`port`."""
     if not rec.container_image:
         raise KitError(f"Image {rec.uri} has no local container image: rebuild and push it with a container engine.")
     client = require_engine()
@@ -80,11 +88,8 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         client.containers.get(name).remove(force=True)
     except docker.errors.NotFound:
         pass
-    entrypoint = [
-        RIE_IN_CONTAINER, "--log-level", "error",
-        "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
-        # The host network is shared, so the runtime API needs its own free port too.
-        "--runtime-api-address", f"127.0.0.1:{free_port()}",
+    entrypoint = [  # the RIE's default log level writes INIT REPORT and INVOKE RTDONE: Init Duration vs Duration
+        RIE_IN_CONTAINER, "--runtime-interface-emulator-address", f"0.0.0.0:{RIE_PORT}",
         *(image.attrs["Config"].get("Entrypoint") or []),
     ]
     container = client.containers.run(
@@ -93,14 +98,17 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         entrypoint=entrypoint,
         environment=env,
         name=name,
-        network_mode="host",
+        ports={f"{RIE_PORT}/tcp": ("127.0.0.1", port)},
+        user=SANDBOX_USER,
+        read_only=True,
+        tmpfs=TMP,
         volumes={str(rie_binary(rec.architecture)): {"bind": RIE_IN_CONTAINER, "mode": "ro"}},
         ulimits=ULIMITS,
         labels={LABEL: "container"},
         detach=True,
     )
     instance = ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container)
-    if not wait_for_port(port, READY_TIMEOUT_S, instance.alive):
+    if not wait_for_http(port, READY_TIMEOUT_S, instance.alive):
         logs = instance.read_logs()[-2000:]
         instance.stop()
         raise KitError(f"The function container did not start (its output: {logs!r}); fix the image and retry.")

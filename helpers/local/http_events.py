@@ -6,6 +6,7 @@ stack.py feeds them from the emulator and invokes the function.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 import secrets
@@ -131,29 +132,33 @@ def build_event(*, api: dict[str, Any], route_key: str, stage: str, method: str,
 
 
 def map_result(payload: bytes) -> HttpResponse:
-    """Turn a Lambda result into the HTTP response per payload format 2.0 (a bare value becomes 200 JSON)."""
+    """Turn a Lambda result into the HTTP response per payload format 2.0 (a bare value becomes 200 JSON); a
+    result API Gateway cannot map (not JSON, a bad statusCode, headers or body) is a 502, as API Gateway answers."""
     try:
         doc = json.loads(payload) if payload else None
-    except ValueError:
-        return json_response(500, {"message": "Internal Server Error"})
-    if isinstance(doc, dict) and "statusCode" in doc:
-        headers = {str(k).lower(): str(v) for k, v in (doc.get("headers") or {}).items()}
-        for k, values in (doc.get("multiValueHeaders") or {}).items():
-            headers[str(k).lower()] = ",".join(str(v) for v in values)
-        body = doc.get("body")
-        if body is None:
-            data = b""
-        elif doc.get("isBase64Encoded"):
-            data = base64.b64decode(body)
-        else:
-            data = (body if isinstance(body, str) else json.dumps(body)).encode()
-        headers.setdefault("content-type", "application/json")
-        try:
-            status = int(doc["statusCode"])
-        except (TypeError, ValueError):
-            return json_response(500, {"message": "Internal Server Error"})
-        return HttpResponse(status, headers, data, [str(c) for c in doc.get("cookies") or []])
+        if isinstance(doc, dict) and "statusCode" in doc:
+            return _mapped(doc)
+    except (ValueError, TypeError, AttributeError, binascii.Error):
+        return json_response(502, {"message": "Internal Server Error"})
     return HttpResponse(200, {"content-type": "application/json"}, payload)
+
+
+def _mapped(doc: dict[str, Any]) -> HttpResponse:
+    status = doc["statusCode"]
+    if isinstance(status, bool) or not isinstance(status, (int, str)) or not 100 <= int(status) <= 599:
+        raise ValueError(f"bad statusCode {status!r}")
+    headers = {str(k).lower(): str(v) for k, v in (doc.get("headers") or {}).items()}
+    for k, values in (doc.get("multiValueHeaders") or {}).items():
+        headers[str(k).lower()] = ",".join(str(v) for v in values)
+    body = doc.get("body")
+    if body is None:
+        data = b""
+    elif doc.get("isBase64Encoded"):
+        data = base64.b64decode(body, validate=True)
+    else:
+        data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
+    headers.setdefault("content-type", "application/json")
+    return HttpResponse(int(status), headers, data, [str(c) for c in doc.get("cookies") or []])
 
 
 def cors_preflight(cors: dict[str, Any] | None, method: str, headers: dict[str, str]) -> HttpResponse | None:

@@ -1,7 +1,9 @@
 """Lambda's Invoke semantics on top of local function instances: warm reuse, timeouts, errors, REPORT, logs.
 
-One warm instance per function; a changed image or configuration starts a new (cold) one, and invocations
-of one function are serialized. Results, errors and log records follow what Lambda returns and writes.
+Each invocation runs in an execution environment of its own (concurrency.py: as many as there are concurrent
+invocations, up to the function's reserved concurrency or the account's limit, else throttled); a free warm one
+is reused, a changed image or configuration starts new (cold) ones. Results, errors and log records follow what
+Lambda returns and writes; log records are written in the background, in order (flush_logs() waits for them).
 """
 from __future__ import annotations
 
@@ -11,15 +13,17 @@ import json
 import math
 import re
 import secrets
-import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from helpers.local.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Environment, Environments
+from helpers.local.function_logs import FunctionLogs
 from helpers.local.images import find_image
 from helpers.local.launchers import INVOKE_PATH, Instance, free_port, launch_instance
+from helpers.local.peak_rss import PeakRss  # noqa: F401 - also imported from here by the benchmarks
 
 MiB = 1024 * 1024
 LOG_TAIL_BYTES = 4096
@@ -47,16 +51,20 @@ class FunctionSpec:
     memory_mb: int
     timeout_s: int
     architecture: str
+    # PutFunctionConcurrency: not part of the configuration (changing it keeps the warm environments)
+    reserved_concurrency: int | None = field(default=None, compare=False)
 
     @classmethod
-    def from_configuration(cls, conf: dict[str, Any], image_uri: str, region: str) -> "FunctionSpec":
-        """Build from a GetFunction `Configuration` and `Code.ImageUri`."""
+    def from_configuration(cls, conf: dict[str, Any], image_uri: str, region: str,
+                           reserved_concurrency: int | None = None) -> "FunctionSpec":
+        """Build from a GetFunction `Configuration` and `Code.ImageUri` (and its `Concurrency`, if any)."""
         command = (conf.get("ImageConfigResponse", {}).get("ImageConfig", {}) or {}).get("Command") or [None]
         variables = (conf.get("Environment") or {}).get("Variables") or {}
         return cls(name=conf["FunctionName"], arn=conf["FunctionArn"], region=region, image_uri=image_uri,
                    handler=command[0], env=tuple(sorted(variables.items())),
                    memory_mb=int(conf.get("MemorySize") or 128), timeout_s=int(conf.get("Timeout") or 3),
-                   architecture=(conf.get("Architectures") or ["x86_64"])[0])
+                   architecture=(conf.get("Architectures") or ["x86_64"])[0],
+                   reserved_concurrency=reserved_concurrency)
 
 
 @dataclass
@@ -76,40 +84,6 @@ class InvokeResult:
     def log_result(self) -> str:
         """The X-Amz-Log-Result header: base64 of the last 4 KB of the log."""
         return base64.b64encode(self.log.encode()[-LOG_TAIL_BYTES:]).decode()
-
-
-class PeakRss(threading.Thread):
-    """Samples an instance's RSS while it works; past `limit_bytes` (if given) it kills it, as Lambda does."""
-
-    def __init__(self, inst: Instance, limit_bytes: int | None = None, interval: float = 0.01) -> None:
-        super().__init__(daemon=True)
-        self.inst, self.limit, self.interval = inst, limit_bytes, interval
-        self.peak = inst.rss_bytes()
-        self.out_of_memory = False
-        self._done = threading.Event()
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self.peak = max(self.peak, self.inst.rss_bytes())
-            if self.limit is not None and self.peak > self.limit:
-                self.out_of_memory = True
-                self.inst.stop()
-                return
-            self._done.wait(self.interval)
-
-    def finish(self) -> int:
-        """Stop sampling; the peak RSS in bytes."""
-        self._done.set()
-        self.join()
-        return self.peak
-
-
-@dataclass
-class _Slot:
-    lock: threading.Lock
-    spec: FunctionSpec | None = None
-    instance: Instance | None = None
-    stream: str = ""
 
 
 def _stream_name() -> str:
@@ -150,28 +124,32 @@ def _is_handler_error(body: bytes) -> bool:
 class LocalLambda:
     """Runs invocations of image functions on local instances and writes their logs to the emulated Logs."""
 
-    def __init__(self, logs_client: Callable[[str], Any], function_env: dict[str, str]) -> None:
-        """`logs_client(region)` gives a CloudWatch Logs client; `function_env` is added to every instance's env."""
-        self._logs_client = logs_client
+    def __init__(self, logs_client: Callable[[str], Any], function_env: dict[str, str],
+                 account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY,
+                 before_cold_start: Callable[[FunctionSpec], None] | None = None) -> None:
+        """`logs_client(region)` gives a CloudWatch Logs client; `function_env` is added to every instance's env;
+        `account_concurrency` is the account's concurrent executions quota; `before_cold_start(spec)` runs before
+        a new environment starts and may refuse it by raising (the function's image left ECR, ...)."""
+        self._before_cold_start = before_cold_start
         self._function_env = function_env
-        self._slots: dict[str, _Slot] = {}
-        self._slots_lock = threading.Lock()
-        self._streams: set[tuple[str, str, str]] = set()  # log streams known to exist
-
-    def _slot(self, arn: str) -> _Slot:
-        with self._slots_lock:
-            return self._slots.setdefault(arn, _Slot(threading.Lock()))
+        self.environments = Environments(account_concurrency)
+        self.logs = FunctionLogs(logs_client)
 
     def busy(self) -> bool:
         """True while any invocation runs."""
-        return any(s.lock.locked() for s in list(self._slots.values()))
+        return self.environments.busy()
 
     def stop_all(self) -> None:
         """Stop every instance (the stack calls this on shutdown)."""
-        for slot in list(self._slots.values()):
-            if slot.instance is not None:
-                slot.instance.stop()
-                slot.instance = None
+        for inst in self.environments.drain():
+            inst.stop()
+
+    def stop_idle(self, seconds: float) -> int:
+        """Stop the instances idle for more than `seconds` (Lambda recycles idle environments); how many."""
+        idle = self.environments.idle_longer_than(seconds)
+        for inst in idle:
+            inst.stop()
+        return len(idle)
 
     def _env(self, spec: FunctionSpec, stream: str) -> dict[str, str]:
         env = dict(spec.env)  # the function's variables; Lambda's reserved variables win
@@ -187,23 +165,15 @@ class LocalLambda:
         return env
 
     def invoke(self, spec: FunctionSpec, payload: bytes) -> InvokeResult:
-        """Invoke synchronously (RequestResponse); raises ImageNotFound when the image is not registered."""
-        slot = self._slot(spec.arn)
-        with slot.lock:
-            if slot.instance is not None and (slot.spec != spec or not slot.instance.alive()):
-                slot.instance.stop()
-                slot.instance = None
-            cold = slot.instance is None
-            if cold:
-                rec = find_image(spec.image_uri)
-                if rec is None:
-                    raise ImageNotFound(spec.image_uri)
-                if spec.handler:
-                    rec = replace(rec, handler=spec.handler)
-                slot.stream = _stream_name()
-                slot.instance = launch_instance(rec, self._env(spec, slot.stream), free_port())
-                slot.spec = spec
-            inst = slot.instance
+        """Invoke synchronously (RequestResponse) in a free or new environment; raises concurrency.Throttled past
+        the concurrency limits and ImageNotFound when the image is not registered."""
+        env, outdated = self.environments.acquire(spec.arn, spec, spec.reserved_concurrency, _stream_name)
+        for old in outdated:
+            old.stop()
+        keep = False
+        try:
+            cold = self._ensure_instance(spec, env)
+            inst = env.instance
             assert inst is not None
             inst.read_logs()
             sampler = PeakRss(inst, spec.memory_mb * MiB)
@@ -213,18 +183,37 @@ class LocalLambda:
             wall_ms = (time.monotonic() - t0) * 1000
             peak = sampler.finish()
             result, reset = self._result(spec, inst, status, body, wall_ms, peak, sampler.out_of_memory, cold)
-            if reset:  # Lambda resets the sandbox after timeouts and runtime crashes
-                inst.stop()
-                slot.instance = None
-            self._write_logs(spec, slot.stream, result.log)
+            keep = not reset  # Lambda resets the sandbox after timeouts and runtime crashes
+            self.logs.put(spec.region, spec.name, env.stream, result.log)
             return result
+        finally:
+            leftover = self.environments.release(spec.arn, env, keep)
+            if leftover is not None:
+                leftover.stop()
+
+    def _ensure_instance(self, spec: FunctionSpec, env: Environment) -> bool:
+        """Give `env` a running instance, launching one (a cold start) if it has none or it died; True if cold."""
+        if env.instance is not None and env.instance.alive():
+            return False
+        if env.instance is not None:  # died while idle: a new sandbox, with its own log stream
+            env.instance.stop()
+            env.instance, env.stream = None, _stream_name()
+        if self._before_cold_start is not None:
+            self._before_cold_start(spec)
+        rec = find_image(spec.image_uri)
+        if rec is None:
+            raise ImageNotFound(spec.image_uri)
+        if spec.handler:
+            rec = replace(rec, handler=spec.handler)
+        env.instance = launch_instance(rec, self._env(spec, env.stream), free_port())
+        return True
 
     def _rie_logs(self, inst: Instance, wait: bool) -> str:
         """The RIE's output for this invocation, waiting briefly for its closing REPORT line."""
         out = inst.read_logs()
         deadline = time.monotonic() + (1.0 if wait else 0)
         while "REPORT RequestId:" not in out and time.monotonic() < deadline and inst.alive():
-            time.sleep(0.005)
+            time.sleep(0.0005)  # it follows the answer within a millisecond or so
             out += inst.read_logs()
         return out
 
@@ -253,10 +242,12 @@ class LocalLambda:
             lines.append(f"{datetime.now(timezone.utc).isoformat(timespec='milliseconds')[:-6]}Z {rid} {msg}")
             body = _error_doc("Sandbox.Timedout", f"RequestId: {rid} Error: {msg}")
         elif status is None:
-            error, reset = "Unhandled", True
+            error, reset, status_note = "Unhandled", True, "\tStatus: error\tError Type: Runtime.ExitError"
             body = _error_doc("Runtime.ExitError", f"RequestId: {rid} Error: Runtime exited without answering")
         elif status >= 500:  # the RIE's own error document (runtime exited, init failed)
             error, reset = "Unhandled", True
+            kind = _error_type(body)
+            status_note = f"\tStatus: error\tError Type: {kind}" if kind else ""
         elif _is_handler_error(body):
             error = "Unhandled"
         max_mb = math.ceil(peak / MiB)
@@ -269,27 +260,17 @@ class LocalLambda:
         log = "\n".join([f"START RequestId: {rid} Version: $LATEST", *lines, f"END RequestId: {rid}", report]) + "\n"
         return InvokeResult(rid, body, error, log, duration, billed, max_mb, init_ms), reset
 
-    def _write_logs(self, spec: FunctionSpec, stream: str, log: str) -> None:
-        """Append this invocation's records to /aws/lambda/NAME in the emulated CloudWatch Logs."""
-        logs = self._logs_client(spec.region)
-        group = f"/aws/lambda/{spec.name}"
-        now = int(time.time() * 1000)
-        events = [{"timestamp": now, "message": line} for line in log.rstrip("\n").split("\n")]
-        key = (spec.region, group, stream)
-        if key in self._streams:
-            try:
-                logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
-                return
-            except logs.exceptions.ResourceNotFoundException:  # deleted meanwhile (e.g. by 04_cleanup)
-                self._streams.discard(key)
-        for create in (lambda: logs.create_log_group(logGroupName=group),
-                       lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
-            try:
-                create()
-            except logs.exceptions.ResourceAlreadyExistsException:
-                pass
-        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
-        self._streams.add(key)
+    def flush_logs(self) -> None:
+        """Wait until every log record of the invocations so far is in the emulated CloudWatch Logs."""
+        self.logs.flush()
+
+
+def _error_type(body: bytes) -> str | None:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    return doc.get("errorType") if isinstance(doc, dict) and isinstance(doc.get("errorType"), str) else None
 
 
 def _error_doc(error_type: str, message: str) -> bytes:

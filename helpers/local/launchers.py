@@ -1,12 +1,15 @@
-"""Function instances ("execution environments") for the local Lambda: the Runtime Interface Emulator running a handler.
+"""Function instances ("execution environments") for the local Lambda: a Lambda emulator running a handler.
 
-An instance is one warm "sandbox". The host launcher runs the RIE binary shipped in the aws-sam-cli wheel
-with `python -m awslambdaric HANDLER` from a staged task root; the container launcher (container.py) runs
-the built image with the same binary mounted, as SAM does. Both answer
-POST {endpoint}/2015-03-31/functions/function/invocations.
+An instance is one warm "sandbox". The host launcher runs, from a staged task root, an emulator with the handler's
+runtime interface client: AWS's Runtime Interface Emulator (the binary in the aws-sam-cli wheel) where it runs, else
+the kit's pure-Python one (lambda_api_server.py; KIT_LOCAL_RUNTIME chooses, see helpers.core.platform), with
+`python -m awslambdaric HANDLER` where awslambdaric is installed, else the kit's stdlib client (lambda_bootstrap.py;
+KIT_LOCAL_RIC). The container launcher (container.py) runs the built image with the RIE mounted, as SAM does.
+All answer POST {endpoint}/2015-03-31/functions/function/invocations.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import os
 import shutil
@@ -21,7 +24,7 @@ from typing import Any, Protocol
 import psutil
 
 from helpers.core.errors import KitError
-from helpers.core.platform import host_arch, rie_binary
+from helpers.core.platform import host_arch, interface_client, local_emulator, rie_binary
 from helpers.core.paths import kit_home
 from helpers.local.images import ImageRecord
 from helpers.local.ports import free_port, wait_for_port
@@ -31,6 +34,9 @@ INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 # client and the AWS SDK. The host runner sees only these and the task root, so a missing dependency fails here too.
 LAMBDA_PYTHON_DISTRIBUTIONS = ("awslambdaric", "simplejson", "snapshot-restore-py", "boto3", "botocore", "s3transfer",
                          "jmespath", "python-dateutil", "six", "urllib3")
+KIDS_RESCAN_S = 0.5  # how often HostInstance.rss_bytes looks for new runtime processes
+API_SERVER = Path(__file__).with_name("lambda_api_server.py")  # run by path: stdlib only
+STDLIB_CLIENT = Path(__file__).with_name("lambda_bootstrap.py")  # copied into lambda_python_dir()
 
 
 class Instance(Protocol):
@@ -51,29 +57,36 @@ class Instance(Protocol):
         """Stop the sandbox and everything it started."""
 
 
+_RUNTIME_DIR_LOCK = threading.Lock()  # concurrent cold starts in one stack build the directory once
+
+
 def lambda_python_dir() -> Path:
     """A directory like Lambda's /var/runtime: symlinks to LAMBDA_PYTHON_DISTRIBUTIONS in this environment (built once)."""
+    with _RUNTIME_DIR_LOCK:
+        return _lambda_python_dir()
+
+
+def _lambda_python_dir() -> Path:
     d = kit_home() / "local" / "runtime"
     stamp = d / ".complete"
-    if stamp.is_file() and stamp.read_text() == sys.prefix:
+    key = f"{sys.prefix}\n{hashlib.sha256(STDLIB_CLIENT.read_bytes()).hexdigest()}"
+    if stamp.is_file() and stamp.read_text() == key:
         return d
     tmp = d.with_name(f"runtime.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    shutil.copy2(STDLIB_CLIENT, tmp / STDLIB_CLIENT.name)
     for name in LAMBDA_PYTHON_DISTRIBUTIONS:
         try:
             dist = importlib.metadata.distribution(name)
-        except importlib.metadata.PackageNotFoundError:
-            if name == "awslambdaric":
-                raise KitError("The awslambdaric package is missing: run `bash kit setup` to install the kit's "
-                               "dependencies.") from None
+        except importlib.metadata.PackageNotFoundError:  # awslambdaric on macOS/Windows: the stdlib client stands in
             continue
         tops = {f.parts[0] for f in dist.files or []
                 if f.parts[0] not in ("..", "__pycache__") and not f.parts[0].endswith((".dist-info", ".data"))}
         for top in tops:
             if not (tmp / top).exists():
                 (tmp / top).symlink_to(dist.locate_file(top))
-    (tmp / ".complete").write_text(sys.prefix)
+    (tmp / ".complete").write_text(key)
     shutil.rmtree(d, ignore_errors=True)
     try:
         tmp.rename(d)
@@ -83,12 +96,14 @@ def lambda_python_dir() -> Path:
 
 
 class HostInstance:
-    """The RIE and the function's Python runtime as processes on this machine (own process group)."""
+    """The emulator and the function's Python runtime as processes on this machine (own process group on POSIX)."""
 
     def __init__(self, proc: subprocess.Popen, port: int) -> None:
         self.endpoint = f"http://127.0.0.1:{port}"
         self._proc = proc
         self._ps = psutil.Process(proc.pid)
+        self._kids: list[psutil.Process] = []  # the runtime's processes, found by a (slow) scan of all processes
+        self._kids_at = 0.0
         self._buf: list[str] = []
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._pump, daemon=True)
@@ -102,10 +117,41 @@ class HostInstance:
 
     def rss_bytes(self) -> int:
         """Resident memory of the function runtime (the RIE's child processes), like Lambda's Max Memory Used."""
-        try:
-            return sum(c.memory_info().rss for c in self._ps.children(recursive=True))
-        except psutil.Error:
+        try:  # finding the children scans every process (milliseconds): at most every KIDS_RESCAN_S
+            if not self._kids or time.monotonic() - self._kids_at > KIDS_RESCAN_S:
+                self._kids, self._kids_at = self._ps.children(recursive=True), time.monotonic()
+            return sum(c.memory_info().rss for c in self._kids)
+        except psutil.Error:  # a child exited: look again next time
+            self._kids = []
             return 0
+
+    def _stop_group(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGTERM)
+                self._proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+            except ProcessLookupError:
+                pass
+        try:  # the runtime may outlive a killed emulator for a moment: leave nothing behind
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _stop_tree(self) -> None:
+        try:
+            family = [self._ps, *self._ps.children(recursive=True)]
+        except psutil.Error:
+            family = []
+        for p in reversed(family):
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(family, timeout=3)
+        self._proc.wait()
 
     def read_logs(self) -> str:
         with self._lock:
@@ -116,26 +162,28 @@ class HostInstance:
         return self._proc.poll() is None
 
     def stop(self) -> None:
-        if self._proc.poll() is None:
-            try:
-                os.killpg(self._proc.pid, signal.SIGTERM)
-                self._proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait()
-            except ProcessLookupError:
-                pass
-        try:  # the runtime may outlive a killed RIE for a moment: leave nothing behind
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if hasattr(os, "killpg"):
+            self._stop_group()
+        else:  # Windows: no process groups to signal; end the process tree psutil sees
+            self._stop_tree()
         self._reader.join(timeout=2)
         if self._proc.stdout:
             self._proc.stdout.close()
 
 
+def emulator_command(port: int, handler: str) -> list[str]:
+    """The host instance's command line: the emulator (RIE or the kit's) on 127.0.0.1:port running the handler's
+    runtime interface client (awslambdaric or the kit's stdlib loop) with this Python, without site-packages."""
+    client = "awslambdaric" if interface_client() == "awslambdaric" else STDLIB_CLIENT.stem
+    emulator = ([str(rie_binary(host_arch()))] if local_emulator() == "rie"  # on the host, both run natively
+                else [sys.executable, "-I", str(API_SERVER)])
+    return [*emulator, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+            "--runtime-api-address", f"127.0.0.1:{free_port()}",
+            sys.executable, "-S", "-m", client, handler]  # -S: no site-packages, as in the image
+
+
 def launch_host(rec: ImageRecord, env: dict[str, str], port: int) -> HostInstance:
-    """Run `rec`'s handler from its staged task root under the RIE on 127.0.0.1:port, with exactly `env`."""
+    """Run `rec`'s handler from its staged task root under the local emulator on 127.0.0.1:port, with exactly `env`."""
     if not rec.task_root or not Path(rec.task_root).is_dir():
         raise KitError(f"Image {rec.uri} has no staged task root on this machine ({rec.task_root}): "
                        "rebuild and push it with 02_build_image.")
@@ -144,17 +192,15 @@ def launch_host(rec: ImageRecord, env: dict[str, str], port: int) -> HostInstanc
     env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), **env, "LAMBDA_TASK_ROOT": task_root,
            "LAMBDA_RUNTIME_DIR": python_dir, "PYTHONPATH": f"{task_root}:{python_dir}", "PYTHONUNBUFFERED": "1",
            "PYTHONDONTWRITEBYTECODE": "1"}
-    cmd = [str(rie_binary(host_arch())),  # on the host, the emulator and Python run natively
-           "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
-           "--runtime-api-address", f"127.0.0.1:{free_port()}",
-           sys.executable, "-S", "-m", "awslambdaric", rec.handler]  # -S: no site-packages, as in the image
+    cmd = emulator_command(port, rec.handler)
     proc = subprocess.Popen(cmd, cwd=task_root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=hasattr(os, "killpg"))
     inst = HostInstance(proc, port)
     if not wait_for_port(port, timeout=10, alive=inst.alive):
         logs = inst.read_logs()
         inst.stop()
-        raise KitError(f"The Runtime Interface Emulator did not start on port {port}: {logs.strip()[-300:]}")
+        raise KitError(f"The local Lambda emulator ({local_emulator()}) did not start on port {port}: "
+                       f"{logs.strip()[-300:]}")
     return inst
 
 
@@ -181,4 +227,5 @@ def runner_description(rec: ImageRecord) -> str:
         from helpers.core.engine import engine_name
 
         return f"the built image, in a container ({engine_name(client)})"
-    return "the image's staged task root, in a host process (no container engine answers)"
+    emulator = "AWS's Runtime Interface Emulator" if local_emulator() == "rie" else "the kit's Python Lambda emulator"
+    return f"the image's staged task root, in a host process under {emulator} (no container engine answers)"

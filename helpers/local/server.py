@@ -17,13 +17,22 @@ from typing import Any
 from urllib.parse import unquote
 
 from helpers.core.errors import KitError
+from helpers.local.concurrency import Throttled, account_concurrency
+from helpers.local.sagemaker_api import SageMakerApi
+from helpers.local.function_states import ApiError, FunctionStates, InitFailed, init_failure
 from helpers.local.gateway import Gateway
 from helpers.local.http_events import respond
 from helpers.local.lambda_service import FunctionSpec, ImageNotFound, LocalLambda
-from helpers.local.stack import DUMMY_CREDENTIALS, StackInfo, idle_seconds, info_path, read_info
+from helpers.local.images import find_image
+from helpers.local.lifecycle_clock import LifecycleClock
+from helpers.local.lookups import Lookups, may_change_state
+from helpers.local.stack import ACCOUNT_ID, DUMMY_CREDENTIALS, StackInfo, idle_seconds, info_path, read_info
+from helpers.local.stack_processes import remember_endpoint
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
-_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/")
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/")
+_LOG_WRITES = {"Logs_20140328.PutLogEvents", "Logs_20140328.CreateLogGroup", "Logs_20140328.CreateLogStream"}
+INSTANCE_IDLE_SECONDS = 600.0  # Lambda recycles idle execution environments after some minutes
 
 
 class Server:
@@ -36,6 +45,7 @@ class Server:
         self.idle_seconds = idle_seconds
         self.last_activity = time.monotonic()
         self.regions_seen: list[str] = []
+        self.lookups = Lookups()  # control-plane reads of the HTTP APIs and invokes, until the next change
         self._clients: dict[tuple[str, str], Any] = {}
         self._clients_lock = threading.Lock()
         import boto3
@@ -49,8 +59,12 @@ class Server:
         self.endpoint = f"http://127.0.0.1:{self.front.server_port}"
         self.lam = LocalLambda(lambda region: self.client("logs", region), {
             **{k.upper(): v for k, v in DUMMY_CREDENTIALS.items()}, "AWS_SESSION_TOKEN": "testing",
-            "AWS_ENDPOINT_URL": self.endpoint})  # boto3 inside a function reaches this stack
-        self.pool = ThreadPoolExecutor(max_workers=8)
+            "AWS_ENDPOINT_URL": self.endpoint},  # boto3 inside a function reaches this stack
+            account_concurrency=account_concurrency(), before_cold_start=self._before_cold_start)
+        self.states = FunctionStates(lambda region: self.client("ecr", region))
+        self.clock = LifecycleClock(lambda region: self.client("ecr", region), self.lam.stop_all, self.log)
+        self.pool = ThreadPoolExecutor(max_workers=256)  # one thread per HTTP API request in flight
+        self.sagemaker = SageMakerApi(self.client, self.pool.submit)  # SageMaker fixes over moto + InvokeEndpoint
         self.stopping = threading.Event()
 
     # --- helpers
@@ -72,13 +86,51 @@ class Server:
     # --- front endpoint
     def _front_app(self, environ: dict, start_response: Any) -> Any:
         self.touch()
-        m = _REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+        m = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if m and m.group("region") not in self.regions_seen:
             self.regions_seen.insert(0, m.group("region"))
         path = environ.get("PATH_INFO", "")
         if path == "/_kit/health":
             return respond(start_response, 200, {"content-type": "application/json"},
                             json.dumps({"pid": os.getpid()}).encode())
+        service, target = m.group("service") if m else None, environ.get("HTTP_X_AMZ_TARGET")
+        if service == "logs" and target not in _LOG_WRITES:
+            self.lam.flush_logs()  # read your writes: the records of every invocation so far are in
+        method = environ.get("REQUEST_METHOD", "")
+        if (method == "POST" and _INVOKE.match(path)) or not may_change_state(method, service, target):
+            return self._front_route(environ, start_response, m)
+        self.lookups.changed()  # a change: before and after, so a lookup racing with it is never kept
+        try:
+            return self._front_route(environ, start_response, m)
+        finally:
+            self.lookups.changed()
+
+    def _front_route(self, environ: dict, start_response: Any, m: re.Match | None) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == "/_kit/clock":
+            return self.clock.wsgi(environ, start_response)
+        region = m.group("region") if m else "us-east-1"
+        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".PutLifecyclePolicy"):
+            from helpers.local.ecr_rules import refuse_invalid_policy
+
+            refused = refuse_invalid_policy(environ, start_response)
+            if refused is not None:
+                return refused
+        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".PutImage"):
+            from helpers.local.ecr_rules import untag_on_retag
+
+            untag_on_retag(environ, region, ACCOUNT_ID)
+        if SageMakerApi.operation(environ):
+            return self.sagemaker.app(environ, start_response, self._moto)
+        if environ.get("REQUEST_METHOD") == "PATCH":
+            from helpers.local.moto_gaps import update_stage
+
+            updated = update_stage(environ, start_response, region, ACCOUNT_ID)
+            if updated is not None:
+                return updated
+        handled = self.states.handle(self._moto, environ, start_response, region)
+        if handled is not None:
+            return handled
         inv = _INVOKE.match(path)
         if inv and environ.get("REQUEST_METHOD") == "POST":
             from werkzeug.wrappers import Request
@@ -90,18 +142,30 @@ class Server:
         return self._moto(environ, start_response)
 
     def spec(self, region: str, name: str, qualifier: str | None) -> Any:
+        """What an invocation of `name` runs (its configuration and reserved concurrency), cached until a change."""
+        return self.lookups.get(("spec", region, name, qualifier), lambda: self._load_spec(region, name, qualifier))
+
+    def _load_spec(self, region: str, name: str, qualifier: str | None) -> Any:
+        lam = self.client("lambda", region)
         kwargs = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
-        fn = self.client("lambda", region).get_function(**kwargs)
+        fn = lam.get_function(**kwargs)
         conf = fn["Configuration"]
         if conf.get("PackageType") != "Image":
             raise _ApiError(400, "InvalidParameterValueException",
                             "The local target runs only container-image functions (PackageType=Image).")
-        return FunctionSpec.from_configuration(conf, fn["Code"]["ImageUri"], region)
+        reserved = (fn.get("Concurrency") or lam.get_function_concurrency(FunctionName=conf["FunctionArn"])
+                    ).get("ReservedConcurrentExecutions")  # GetFunction leaves out a reservation of 0
+        return FunctionSpec.from_configuration(conf, fn["Code"]["ImageUri"], region,
+                                               None if reserved is None else int(reserved))
 
     def run_function(self, spec: Any, payload: bytes) -> Any:
         """Invoke through the local runtime, turning a missing image or runtime problem into an API error."""
+        self.states.check_invocable(spec.region, spec.name)  # Pending or Failed functions are not invoked
         try:
             result = self.lam.invoke(spec, payload)
+        except InitFailed as e:
+            result, stream = init_failure(spec, e)
+            self.lam.logs.put(spec.region, spec.name, stream, result.log)
         except ImageNotFound as e:
             raise _ApiError(404, "ResourceNotFoundException",
                             f"Image {e} is not in the local image store: build and push it with "
@@ -130,8 +194,11 @@ class Server:
                 self.pool.submit(self._run_quietly, spec, payload)
                 return 202, {"x-amzn-RequestId": str(uuid.uuid4())}, b""
             result = self.run_function(spec, payload)
-        except _ApiError as e:
+        except (_ApiError, ApiError) as e:
             return e.response()
+        except Throttled as e:  # Lambda's answer when no concurrency is left
+            return 429, {"content-type": "application/json", "x-amzn-ErrorType": "TooManyRequestsException"}, \
+                json.dumps({"Reason": e.reason, "Type": "User", "message": "Rate Exceeded."}).encode()
         except ClientError as e:
             err = e.response["Error"]
             return _ApiError(e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Code", "ServiceException"),
@@ -144,9 +211,23 @@ class Server:
             headers["X-Amz-Log-Result"] = result.log_result
         return 200, headers, result.payload
 
+    def _before_cold_start(self, spec: Any) -> None:
+        """Lambda fetches the image again for a new environment: if its digest left ECR, the function fails."""
+        digest = self.states.digest(spec.region, spec.name)
+        if digest and not self.states.image_exists(spec.region, spec.image_uri, digest):
+            self.states.fail(spec.region, spec.name, "ImageDeleted",
+                             f"The function is trying to use a deleted image ({digest} is no longer in ECR).")
+            self.log(f"{spec.name}: image {digest} was deleted from ECR: function Failed (ImageDeleted)")
+            self.states.check_invocable(spec.region, spec.name)
+        rec = find_image(spec.image_uri)
+        if rec is not None and rec.architecture != spec.architecture:  # Lambda starts it and fails: exec format
+            raise InitFailed("Runtime.InvalidEntrypoint", "fork/exec /lambda-entrypoint.sh: exec format error")
+
     def _run_quietly(self, spec: Any, payload: bytes) -> None:
         try:
             self.run_function(spec, payload)
+        except Throttled as e:  # Lambda would queue and retry it; the local runtime drops it and says so
+            self.log(f"async invoke of {spec.name} throttled ({e.reason}): dropped")
         except Exception as e:  # an Event invocation has no caller to tell
             self.log(f"async invoke of {spec.name} failed: {e}")
 
@@ -155,6 +236,7 @@ class Server:
         for srv in (self.front, self.api):
             threading.Thread(target=srv.serve_forever, daemon=True).start()
         info = StackInfo(pid=os.getpid(), endpoint_port=self.front.server_port, api_port=self.api.server_port)
+        remember_endpoint(self.endpoint)
         tmp = info_path().with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(info)))
         tmp.replace(info_path())
@@ -163,13 +245,17 @@ class Server:
         region = os.environ.get("KIT_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.pool.submit(lambda: [self.client(s, region) for s in ("lambda", "logs", "apigatewayv2")])  # warm-up
         while not self.stopping.wait(min(5.0, self.idle_seconds / 4)):
-            if time.monotonic() - self.last_activity > self.idle_seconds and not self.lam.busy():
+            if (time.monotonic() - self.last_activity > self.idle_seconds and not self.lam.busy()
+                    and not self.sagemaker.runtime.busy()):
                 self.log("idle timeout: stopping")
                 break
+            if stopped := self.lam.stop_idle(INSTANCE_IDLE_SECONDS):
+                self.log(f"stopped {stopped} function instance(s) idle for {INSTANCE_IDLE_SECONDS:.0f} s")
         self.shutdown()
 
     def shutdown(self) -> None:
         self.lam.stop_all()
+        self.sagemaker.runtime.stop_all()
         for srv in (self.front, self.api):
             srv.shutdown()
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -196,6 +282,8 @@ def serve(endpoint_port: int = 0, api_port: int = 0) -> None:
     """Run the stack in this process until SIGTERM/SIGINT or the idle timeout."""
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # so AWSLambdaBasicExecutionRole can be attached
     os.environ["MOTO_LAMBDA_STUB_ECR"] = "false"  # an image function needs its image in the emulated ECR
+    # PutFunctionConcurrency checks the reservation against the account's quota, as Lambda does
+    os.environ["MOTO_LAMBDA_CONCURRENCY_QUOTA"] = str(account_concurrency())
     for var in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         os.environ.pop(var, None)  # never touch real credentials
     import logging

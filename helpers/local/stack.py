@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,8 +30,9 @@ from filelock import FileLock
 
 from helpers.core.errors import KitError
 from helpers.core.paths import REPO_ROOT, kit_home
+from helpers.local.concurrency import account_concurrency
+from helpers.local.stack_processes import SERVER_MODULE, is_stack_process, stack_servers, stop_orphans
 
-SERVER_MODULE = "helpers.local.server"  # `python -m` runs the stack process
 ACCOUNT_ID = "123456789012"  # moto's default account
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 _started: dict[int, subprocess.Popen] = {}  # stacks this process started (reaped in stop_stack)
@@ -87,14 +88,6 @@ def read_info() -> StackInfo | None:
         return None
 
 
-def _is_stack_process(pid: int) -> bool:
-    try:
-        p = psutil.Process(pid)
-        return p.status() != psutil.STATUS_ZOMBIE and SERVER_MODULE in " ".join(p.cmdline())
-    except psutil.Error:
-        return False
-
-
 def _healthy(info: StackInfo) -> bool:
     try:
         with urllib.request.urlopen(f"{info.endpoint}/_kit/health", timeout=2) as r:
@@ -106,7 +99,7 @@ def _healthy(info: StackInfo) -> bool:
 def running_stack() -> StackInfo | None:
     """The stack recorded under this KIT_HOME if it is alive and answering, else None."""
     info = read_info()
-    if info and _is_stack_process(info.pid) and _healthy(info):
+    if info and is_stack_process(info.pid) and _healthy(info):
         return info
     return None
 
@@ -158,6 +151,12 @@ def ensure_stack(timeout: float = 90) -> StackInfo:
             return info
         ports = [_port_from_env("KIT_LOCAL_PORT"), _port_from_env("KIT_LOCAL_API_PORT")]
         idle_seconds()
+        account_concurrency()
+        for server in stack_servers():  # one an interrupted call (Ctrl-C, kernel restart) left starting
+            info = _await_stack(server.pid, lambda: is_stack_process(server.pid), time.monotonic(), timeout)
+            if info:
+                return info
+        stop_orphans()  # what a killed stack left running
         info_path().unlink(missing_ok=True)
         env = {**os.environ, "KIT_HOME": str(kit_home().resolve())}
         t0 = time.monotonic()
@@ -166,21 +165,28 @@ def ensure_stack(timeout: float = 90) -> StackInfo:
                                     cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True)
         _started[proc.pid] = proc
-        deadline = t0 + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                _started.pop(proc.pid, None)
-                raise KitError(f"The local stack exited while starting (see {log_path()}); its log ends with:\n"
-                               f"{_tail(log_path())}")
-            info = read_info()
-            if info and info.pid == proc.pid and _healthy(info):
-                info.start_seconds = round(time.monotonic() - t0, 3)
-                info_path().write_text(json.dumps(asdict(info)))
-                return info
-            time.sleep(0.1)
-        _kill_tree(proc.pid)
-        raise KitError(f"The local stack did not answer within {timeout:.0f} s (machine busy?): try again, "
-                       f"and see {log_path()} if it keeps failing.")
+        info = _await_stack(proc.pid, lambda: proc.poll() is None, t0, timeout)
+        if info is None:
+            _started.pop(proc.pid, None)
+            raise KitError(f"The local stack exited while starting (see {log_path()}); its log ends with:\n"
+                           f"{_tail(log_path())}")
+        return info
+
+
+def _await_stack(pid: int, alive: Callable[[], bool], t0: float, timeout: float) -> StackInfo | None:
+    """Wait until the stack process `pid` answers (its info) or exits (None); past `timeout` stop it: KitError."""
+    while time.monotonic() < t0 + timeout:
+        if not alive():
+            return None
+        info = read_info()
+        if info and info.pid == pid and _healthy(info):
+            info.start_seconds = round(time.monotonic() - t0, 3)
+            info_path().write_text(json.dumps(asdict(info)))
+            return info
+        time.sleep(0.1)
+    _kill_tree(pid)
+    raise KitError(f"The local stack did not answer within {timeout:.0f} s (machine busy?): try again, "
+                   f"and see {log_path()} if it keeps failing.")
 
 
 def _kill_tree(pid: int, timeout: float = 10) -> None:
@@ -214,13 +220,14 @@ def _kill_tree(pid: int, timeout: float = 10) -> None:
 
 
 def stop_stack() -> bool:
-    """Stop the local stack under this KIT_HOME and its function instances; False if none was running."""
+    """Stop the local stack under this KIT_HOME and its function instances (also those of a stack that was
+    killed); False if nothing was running."""
     info = read_info()
     info_path().unlink(missing_ok=True)
-    if info is None or not _is_stack_process(info.pid):
-        return False
-    _kill_tree(info.pid)
-    return True
+    running = info is not None and is_stack_process(info.pid)
+    if running:
+        _kill_tree(info.pid)  # type: ignore[union-attr]
+    return stop_orphans() > 0 or running
 
 
 def stop_started_stacks() -> None:

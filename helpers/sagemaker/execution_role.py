@@ -1,0 +1,70 @@
+"""The SageMaker execution role: SageMaker may assume it to pull the kit's image and write the endpoint's logs.
+
+Least privilege, as the Lambda role (helpers/deploy/role.py): pull only the kit's ECR repository (plus the account-wide
+`ecr:GetAuthorizationToken`, which has no resource), write only `/aws/sagemaker/Endpoints/<prefix>-translator-*`,
+and publish container metrics only to SageMaker's endpoint namespace. No S3: the model is inside the image.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from helpers import aws
+from helpers.core.config import KitConfig
+from helpers.deploy.settings import Changes, waiter_config
+from helpers.sagemaker.serverless_settings import execution_role_name, log_group_name
+
+POLICY_NAME = "pull-image-write-logs"
+TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+}
+
+
+def role_policy(cfg: KitConfig, account: str, repository: str) -> dict[str, Any]:
+    """The role's only permissions: pull `repository`'s images, write the kit's endpoints' logs and metrics."""
+    groups = f"arn:aws:logs:{cfg.region}:{account}:log-group:{log_group_name(cfg.name('translator-'))}*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "PullTheKitImage", "Effect": "Allow",
+             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+             "Resource": f"arn:aws:ecr:{cfg.region}:{account}:repository/{repository}"},
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {"Sid": "WriteEndpointLogs", "Effect": "Allow",
+             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+             "Resource": [groups, f"{groups}:*"]},
+            {"Sid": "EndpointMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+             "Condition": {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints*"}}},
+        ],
+    }
+
+
+def ensure_execution_role(cfg: KitConfig, repository: str, changes: Changes) -> str:
+    """The execution role (trusts SageMaker, may pull `repository` and write its endpoints' logs), created or brought
+    up to date; its ARN."""
+    iam, name = aws.client("iam", cfg), execution_role_name(cfg)
+    tags = [{"Key": k, "Value": v} for k, v in cfg.tags.items()]
+    with aws.aws_errors():
+        try:
+            role = iam.get_role(RoleName=name)["Role"]
+            if role.get("AssumeRolePolicyDocument") != TRUST_POLICY:
+                iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(TRUST_POLICY))
+            iam.tag_role(RoleName=name, Tags=tags)
+        except iam.exceptions.NoSuchEntityException:
+            role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY), Tags=tags,
+                                   Description="lambda-torch-kit: SageMaker pulls the translator image, writes its logs"
+                                   )["Role"]
+            iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
+            changes.created.append(f"role {name}")
+        wanted = role_policy(cfg, role["Arn"].split(":")[4], repository)
+        try:
+            current = iam.get_role_policy(RoleName=name, PolicyName=POLICY_NAME)["PolicyDocument"]
+        except iam.exceptions.NoSuchEntityException:
+            current = None
+        if current != wanted:
+            iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(wanted))
+            if current is not None:
+                changes.updated.append(f"role {name}")
+    return str(role["Arn"])

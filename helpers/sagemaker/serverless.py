@@ -1,0 +1,46 @@
+"""Deploy the image 02 pushed to SageMaker Serverless Inference in one idempotent call, beside the Lambda functions.
+
+The same image serves both: Lambda runs its ENTRYPOINT with the handler (the CMD), SageMaker runs `IMAGE serve`
+(lambda_app/entrypoint.sh -> lambda_app/serve.py: GET /ping, POST /invocations). 03b walks through the steps.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+
+from helpers.build.ecr import REPOSITORY
+from helpers.core.config import KitConfig
+from helpers.core.state import save_state
+from helpers.deploy.deployment import pushed_images
+from helpers.deploy.settings import Changes
+from helpers.sagemaker.endpoint import ServerlessEndpoint, deploy_endpoint
+from helpers.sagemaker.execution_role import ensure_execution_role
+
+
+def deploy_serverless(cfg: KitConfig, changes: Changes | None = None,
+                      env: dict[str, str] | None = None) -> ServerlessEndpoint:
+    """The execution role, then model, serverless config and endpoint for cfg.runtime's pushed image; InService.
+    Saves the endpoint in the kit's state (`serverless`)."""
+    changes = changes if changes is not None else Changes()
+    image_uri = pushed_images(cfg)[cfg.runtime]
+    role_arn = ensure_execution_role(cfg, cfg.name(REPOSITORY), changes)
+    endpoint = deploy_endpoint(cfg, image_uri, role_arn, changes, env=env)
+    save_state(serverless=asdict(endpoint))
+    return endpoint
+
+
+def force_cold_start(cfg: KitConfig) -> ServerlessEndpoint:
+    """Make SageMaker provision new capacity (an update to a new model environment), as Lambda's cold start is forced
+    by a configuration change (helpers.deploy.calls.force_cold_start). Takes minutes on AWS (Updating)."""
+    return deploy_serverless(cfg, env={"KIT_COLD_START": str(time.time_ns())})
+
+
+def where_it_serves(cfg: KitConfig, image_uri: str) -> str:
+    """Where the endpoint's calls run: SageMaker Serverless on AWS, or which local path (container or host)."""
+    if cfg.target == "aws":
+        return "SageMaker Serverless Inference (AWS)"
+    from helpers.local.images import find_image
+    from helpers.local.sagemaker_runtime import serve_description
+
+    rec = find_image(image_uri)
+    return serve_description(rec) if rec else "nowhere yet: the image is not in the local image store (re-run 02)"

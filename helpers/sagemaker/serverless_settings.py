@@ -1,0 +1,31 @@
+"""What the SageMaker Serverless deployment is made of, in one place: names, sizes, limits, waits.
+
+Sized like the Lambda functions (03, helpers/deploy/settings.py): the translator peaks at 74 MB (slim) / 312 MB
+(torch), and serverless memory starts at 1024 MB (1 GB steps up to 6144 MB, CPU share grows with it).
+"""
+from __future__ import annotations
+
+from helpers.core.config import KitConfig
+
+MEMORY_MB = {"slim": 1024, "torch": 2048}  # the smallest size for slim; torch imports faster with more CPU
+MAX_CONCURRENCY = 2  # at most 2 copies at once: a cost cap, like the functions' reserved concurrency
+VARIANT = "AllTraffic"  # serverless endpoints have exactly one production variant
+CONTENT_TYPE = "application/json"
+WAIT_S = {"aws": 1800.0, "local": 300.0}  # creating or updating a serverless endpoint takes minutes on AWS
+POLL_S = {"aws": 15.0, "local": 0.2}
+ROLE_RETRY_S = 120  # IAM is eventually consistent: SageMaker may not assume a brand-new role for a few seconds
+
+
+def endpoint_name(cfg: KitConfig) -> str:
+    """The endpoint's name (what callers invoke; it stays across updates), e.g. `ltk-translator-sls`."""
+    return cfg.name("translator-sls")
+
+
+def execution_role_name(cfg: KitConfig) -> str:
+    """The role SageMaker assumes to pull the image and write the endpoint's logs, e.g. `ltk-sagemaker-role`."""
+    return cfg.name("sagemaker-role")
+
+
+def log_group_name(endpoint: str) -> str:
+    """Where SageMaker writes an endpoint's container output, e.g. `/aws/sagemaker/Endpoints/ltk-translator-sls`."""
+    return f"/aws/sagemaker/Endpoints/{endpoint}"
