@@ -56,11 +56,11 @@ def invoke(endpoint: str, event: dict[str, Any], timeout: float = 120) -> tuple[
 
 
 @contextmanager
-def running(root: TaskRoot, env: dict[str, str] | None = None) -> Iterator[tuple[Instance, PeakRss, float]]:
+def running(root: TaskRoot) -> Iterator[tuple[Instance, PeakRss, float]]:
     """A new function instance of `root` with an RSS sampler; yields (instance, sampler, launch time)."""
     rec = ImageRecord(uri=f"local/ltk-bench:{root.name}", digest="sha256:" + "0" * 64, handler=root.handler,
                       task_root=str(root.path))
-    env = {**FUNCTION_ENV, "AWS_LAMBDA_FUNCTION_NAME": f"ltk-bench-{root.name}", **root.env, **(env or {})}
+    env = {**FUNCTION_ENV, "AWS_LAMBDA_FUNCTION_NAME": f"ltk-bench-{root.name}", **root.env}
     t0 = time.perf_counter()
     inst = launch_host(rec, env, free_port())
     sampler = PeakRss(inst, interval=0.005)

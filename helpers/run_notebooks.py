@@ -15,6 +15,7 @@ from nbclient.exceptions import CellExecutionError
 
 from helpers.core.paths import REPO_ROOT, kit_home
 from helpers.core.state import load_state
+from helpers.core.tables import text_table
 
 NOTEBOOKS = ["01_train", "02_build_image", "03_deploy_lambda", "03b_sagemaker_serverless", "04_cleanup"]
 
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("KIT_PROGRESS", "off")  # the kernels inherit it: executed copies keep no progress bars
     (kit_home() / "runs").mkdir(parents=True, exist_ok=True)
     out_dir = REPO_ROOT / "notebooks" if inplace else kit_home() / "runs"
-    demo = None
+    demo = comparison = None
     for name in names:
         print(f"[kit] running notebooks/{name}.ipynb ...", flush=True)
         try:
@@ -62,11 +63,16 @@ def main(argv: list[str]) -> int:
         print(f"[kit] {name} done in {seconds:.0f} s -> {out_dir / (name + '.ipynb')}", flush=True)
         if name == "03_deploy_lambda":
             demo = load_state().get("demo")
+        if name == "03b_sagemaker_serverless":
+            comparison = load_state().get("serverless_comparison")
     if inplace:
         return 0
     if demo:
         print(f"[kit] POST {demo['url']} {demo['request']}")
         print(f"[kit] the deployed API answered: {demo['response']}")
+    if comparison:  # 03b: the same image on Lambda and on SageMaker Serverless, measured and priced
+        print("[kit] Lambda vs SageMaker Serverless (03b):")
+        print(text_table(comparison["timings"]), text_table(comparison["bills"]), sep="\n")
     print("[kit] all notebooks ran; 04_cleanup removed every resource the kit created.")
     return 0
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import bench_tables, headline, memory_sweep, run, targets
+from benchmarks import bench_tables, headline, load, memory_sweep, run, targets
 from benchmarks.measure import RowResult, parse_response, summary_ms
 from benchmarks.task_roots import TaskRoot, distribution_closure, seed_task_root
 from benchmarks.workload import MB, RELOAD, SEED, MiB
@@ -149,6 +149,12 @@ def test_the_readme_table_is_generated_from_the_published_results():
     readme = (REPO_ROOT / "README.md").read_text()
     assert bench_tables.generated_block(readme) == bench_tables.readme_block(report), (
         "README's benchmark table differs from benchmarks/results/latest.json: re-run `python -m benchmarks.run`")
+    docs = (REPO_ROOT / "docs" / "BENCHMARK.md").read_text()
+    assert bench_tables.generated_block(docs, bench_tables.DOCS_BEGIN, bench_tables.DOCS_END) == run.docs_block(report)
+    load_json = REPO_ROOT / "benchmarks" / "results" / "load.json"
+    if load_json.exists():
+        block = load.docs_block(json.loads(load_json.read_text()))
+        assert bench_tables.generated_block(docs, load.LOAD_BEGIN, load.LOAD_END) == block
 
 
 def test_unknown_runtime_is_a_kit_error(tmp_path: Path):

@@ -153,7 +153,8 @@ def moto_ecr() -> Iterator[Any]:
 @pytest.fixture(scope="session", params=["slim", "torch"])
 def built(request: pytest.FixtureRequest, engine: docker.DockerClient, base_image: str) -> Any:
     """The real lambda_app/Dockerfile built by helpers.build.staging for one runtime, with the trained test model."""
-    from helpers.build.staging import build_with_engine, stage_task_root
+    from helpers.build.builder import build_with_engine
+    from helpers.build.staging import stage_task_root
 
     model = request.getfixturevalue("trained_model_dir")
     with pytest.MonkeyPatch.context() as mp:
@@ -189,6 +190,26 @@ def test_runtime_client_for_another_python_comes_from_pip(tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.glob("awslambdaric/*.so")] == []  # the extension sits at the top level
     assert {p.name.split(".")[1] for p in tmp_path.glob("runtime_client*.so")} == {"cpython-312-x86_64-linux-gnu"}
     assert not list(tmp_path.rglob("__pycache__"))
+
+
+def test_offline_base_per_architecture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another architecture's offline twin (built under emulation) has its own tag and debootstraps that arch."""
+    import helpers.build.base_image as base_image
+    from helpers.build.image_spec import KNOWN_BASES, base_spec
+    from helpers.core.platform import host_arch
+
+    other = "arm64" if host_arch() == "x86_64" else "x86_64"
+    assert base_image.offline_base_tag(host_arch()) == OFFLINE_BASE
+    assert base_image.offline_base_tag(other) == f"{OFFLINE_BASE}-{other}"
+    assert base_spec(base_image.offline_base_tag(other)) == KNOWN_BASES[OFFLINE_BASE]  # Python 3.11 either way
+    commands: list[list[str]] = []
+    monkeypatch.setattr(base_image.shutil, "which", lambda name: "/usr/sbin/debootstrap")
+    monkeypatch.setattr(base_image.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(base_image.subprocess, "run", lambda cmd, **kw: commands.append(cmd) or
+                        type("Done", (), {"returncode": 1})())
+    with pytest.raises(KitError, match="qemu-user-static"):
+        base_image._debootstrap(tmp_path / "rootfs", tmp_path / "log", other)
+    assert f"--arch={'arm64' if other == 'arm64' else 'amd64'}" in commands[0]
 
 
 def test_registry_manifest_says_what_to_do_when_no_registry() -> None:
@@ -275,7 +296,7 @@ def test_cold_report_splits_init_and_duration(engine: docker.DockerClient, tiny_
     assert 200 <= cold.duration_ms < 1000  # the import-time second is init, not the invocation
     assert f"\tInit Duration: {cold.init_ms:.2f} ms" in cold.log
     assert warm.init_ms is None and warm.duration_ms >= 200
-    assert _leftovers(engine) == []
+    assert engine.containers.list(all=True, filters={"label": LABEL, "ancestor": tiny_image}) == []
 
 
 @pytest.mark.container

@@ -168,7 +168,8 @@ class TestOneDeployment:
     def test_log_groups_are_tagged_and_kept_seven_days(self, deployed):
         cfg, d = deployed
         logs = aws.client("logs", cfg)
-        groups = {g["logGroupName"]: g for g in logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]}
+        found = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+        groups = {g["logGroupName"]: g for g in found}
         assert sorted(groups) == ["/aws/lambda/ltk-translator-slim", "/aws/lambda/ltk-translator-torch"]
         assert all(g["retentionInDays"] == deploy.LOG_RETENTION_DAYS == 7 for g in groups.values())
         tags = logs.list_tags_for_resource(resourceArn=groups["/aws/lambda/ltk-translator-slim"]["logGroupArn"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,23 +16,11 @@ from typing import Any, Iterator
 
 import pytest
 
-from helpers.core.paths import LAMBDA_APP, REPO_ROOT
+from helpers.core.paths import LAMBDA_APP
 from helpers.local.ports import free_port
 
 SEED = "Les deux chiens marchent dans le parc."
-STAGE_CACHE = REPO_ROOT / ".kit" / "test-cache" / "serve-stage"  # wheels and the staged task root, across runs
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the image's entrypoint is a POSIX shell script")
-
-
-@pytest.fixture(scope="session")
-def staged_slim(trained_model_dir: Path) -> Any:
-    """The slim image's task root, staged by running lambda_app/Dockerfile's steps, with the trained test model."""
-    from helpers.build.staging import stage_task_root
-    from helpers.core.platform import host_arch
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KIT_HOME", str(STAGE_CACHE))
-        return stage_task_root("slim", host_arch(), trained_model_dir)
 
 
 def request(port: int, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
@@ -84,8 +71,12 @@ def served(staged_slim: Any, tmp_path: Path) -> Iterator[tuple[subprocess.Popen,
 def test_staged_task_root_serves_sagemakers_contract(served: tuple[subprocess.Popen, int]) -> None:
     proc, port = served
     assert proc.stdout is not None
-    line = proc.stdout.readline()  # printed once the socket listens
-    assert f"listening on http://127.0.0.1:{port} (model loaded)" in line, line + proc.stdout.read()
+    seen: list[str] = []  # the server's self-check logs a line, then it prints where it listens
+    while len(seen) < 10 and (line := proc.stdout.readline()):
+        seen.append(line)
+        if "listening on" in line:
+            break
+    assert f"listening on http://127.0.0.1:{port} (model loaded)" in seen[-1], seen
     status, body = request(port, "GET", "/ping")
     assert status == 200 and body["status"] == "ok" and body["runtime"] == "slim"
     status, body = request(port, "POST", "/invocations", json.dumps({"sentence": SEED}))
@@ -99,33 +90,18 @@ def test_staged_task_root_serves_sagemakers_contract(served: tuple[subprocess.Po
 # ---------------------------------------------------------------- the built image (needs an engine)
 
 
-@pytest.fixture(scope="session")
-def slim_image(trained_model_dir: Path) -> Iterator[str]:
-    from helpers.build.builder import build_with_engine
-    from helpers.core.engine import docker_client
-
-    client = docker_client()
-    if client is None:
-        pytest.skip('no container engine answers: run `eval "$(.ci/container-services start)"` (podman + registry)')
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KIT_HOME", str(STAGE_CACHE))
-        built = build_with_engine(client, "slim", model=trained_model_dir)
-    yield str(built.image_ref)
-
-
 @pytest.mark.container
 def test_docker_run_image_serve(slim_image: str) -> None:
-    """`docker run IMAGE serve` (SageMaker's command; on the host network, so the port comes from the environment)."""
+    """`docker run IMAGE serve`, as SageMaker runs it: port 8080 (published here), a read-only file system but /tmp."""
     from helpers.core.engine import require_engine
-    from helpers.local.container import LABEL, ULIMITS
+    from helpers.local.container import LABEL, TMP, ULIMITS
 
     client, port = require_engine(), free_port()
     config = client.images.get(slim_image).attrs["Config"]
     assert config["Entrypoint"] == ["/bin/sh", "/var/task/lambda_app/entrypoint.sh"]
     assert config["Cmd"] == ["lambda_app.app.handler"]  # Lambda: ENTRYPOINT + CMD, unchanged handler
-    container = client.containers.run(slim_image, ["serve", "--host", "127.0.0.1"], network_mode="host",
-                                      environment={"SAGEMAKER_BIND_TO_PORT": str(port)}, ulimits=ULIMITS,
-                                      labels={LABEL: "test"}, detach=True)
+    container = client.containers.run(slim_image, ["serve"], ports={"8080/tcp": ("127.0.0.1", port)},
+                                      read_only=True, tmpfs=TMP, ulimits=ULIMITS, labels={LABEL: "test"}, detach=True)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -21,14 +21,17 @@ from helpers.cleanup import (apply_lifecycle_policy, delete_kit_resources, lifec
 from helpers.core.config import get_config
 from helpers.core.paths import REPO_ROOT
 from helpers.core.state import save_state
+from helpers import sagemaker
 from helpers.deploy import calls, deploy
+from helpers.deploy.reports import report_lines
 from helpers.deploy import role as deploy_role
 from helpers.deploy import settings as deploy_settings
 
 POLICY = REPO_ROOT / "docs" / "iam-policy.json"
 HANDLERS = Path(__file__).parent / "handlers"
 SERVICE_PREFIX = {"ecr": "ecr", "lambda": "lambda", "iam": "iam", "logs": "logs", "sts": "sts",
-                  "sagemaker": "sagemaker", "apigatewayv2": "apigateway"}
+                  "sagemaker": "sagemaker", "sagemaker-runtime": "sagemaker", "cloudwatch": "cloudwatch",
+                  "apigatewayv2": "apigateway"}
 RENAMED = {("lambda", "Invoke"): "lambda:InvokeFunction"}
 # Actions an operation needs besides its own (AWS Service Authorization Reference, Lambda and ECR guides).
 ALSO = {
@@ -40,6 +43,9 @@ ALSO = {
     ("ecr", "CreateRepository"): {"ecr:TagResource"},
     ("iam", "CreateRole"): {"iam:TagRole"},
     ("logs", "CreateLogGroup"): {"logs:TagResource"},
+    ("sagemaker", "CreateModel"): {"sagemaker:AddTags", "iam:PassRole"},  # tags on create; the execution role
+    ("sagemaker", "CreateEndpointConfig"): {"sagemaker:AddTags"},
+    ("sagemaker", "CreateEndpoint"): {"sagemaker:AddTags"},
 }
 NO_PERMISSION = {"sts:GetCallerIdentity"}  # allowed to every identity
 # Only on `aws`: the registry protocol of an engine push (`docker push` after get_authorization_token), and the
@@ -107,8 +113,10 @@ def recorded(local_stack, monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
     monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
     helpers.aws._client.cache_clear()  # new clients, so every one carries the hook
+    helpers.aws._session.cache_clear()  # and new sessions: the sagemaker SDK caches its clients per session
     yield rec
     helpers.aws._client.cache_clear()
+    helpers.aws._session.cache_clear()
 
 
 def drift(cfg, d) -> None:
@@ -136,16 +144,17 @@ def drift(cfg, d) -> None:
 
 
 def stand_in_image(tmp_path: Path) -> BuiltImage:
-    """A staged image whose task root is tests/handlers (kit_health_app answers GET /health with 200)."""
+    """A staged image whose task root is tests/handlers (kit_test_app answers GET /health with 200)."""
     tarball = tmp_path / "layer.tar.gz"
     digest, diff_id = write_layer(HANDLERS, tarball)
     return BuiltImage(staged=StagedImage(
         runtime="slim", arch="x86_64", version="v1", context=str(tmp_path), key="k", env={"MODEL_RUNTIME": "slim"},
-        cmd=["kit_health_app.app.handler"], task_root=str(HANDLERS), tarball=str(tarball), layer_digest=digest,
+        cmd=["kit_test_app.app.handler"], task_root=str(HANDLERS), tarball=str(tarball), layer_digest=digest,
         diff_id=diff_id, task_root_bytes=dir_bytes(HANDLERS), tar_gz_bytes=tarball.stat().st_size))
 
 
-def test_a_full_run_needs_exactly_the_actions_of_the_policy(recorded: Recorder, tmp_path: Path) -> None:
+def test_a_full_run_needs_exactly_the_actions_of_the_policy(recorded: Recorder, tmp_path: Path,
+                                                            staged_slim: StagedImage) -> None:
     cfg = get_config()
     image = stand_in_image(tmp_path)
     pushed = ecr.push_image(cfg, image)  # 02, and 02 again (the repository exists: brought up to date)
@@ -157,8 +166,18 @@ def test_a_full_run_needs_exactly_the_actions_of_the_policy(recorded: Recorder, 
     with recorded.paused():
         drift(cfg, d)
     d = deploy(cfg)
-    assert calls.translate(d.url, "Bonjour.")["path"] == "/translate"
-    calls.measure(cfg, d.functions["slim"].name, {"sentence": "Bonjour."}, warm_calls=2)
+    assert calls.call_api(d.url, "POST", "/translate", {"sentence": "Bonjour."}).body["path"] == "/translate"
+    m = calls.measure(cfg, d.functions["slim"].name, {"sentence": "Bonjour."}, warm_calls=2)
+    report_lines(cfg, m.function, [m.cold.request_id])  # 03 reads the REPORT lines back from CloudWatch Logs
+    calls.invoke_permissions(cfg, m.function)
+    served = ecr.push_image(cfg, BuiltImage(staged=staged_slim))  # 03b: a real image (its serve mode answers /ping)
+    save_state(image_uris={"slim": served.uri})
+    endpoint = sagemaker.deploy_serverless(cfg)  # 03b, and 03b again (everything exists)
+    sagemaker.deploy_serverless(cfg)
+    sagemaker.invoke(cfg, endpoint.name, {"sentence": "Bonjour."})
+    sagemaker.measure_function(cfg, m.function, {"sentence": "Bonjour."}, warm_calls=1)
+    endpoint = sagemaker.force_cold_start(cfg)  # an update, and the replaced model and config deleted
+    sagemaker.measure_endpoint(cfg, endpoint.name, endpoint.memory_mb, {"sentence": "Bonjour."}, warm_calls=1)
     repo = cfg.name(ecr.REPOSITORY)  # 04
     apply_lifecycle_policy(cfg, repo, lifecycle_policy())
     preview_lifecycle(cfg, repo, lifecycle_policy(), days_from_now=30)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -225,7 +226,9 @@ def test_wheelhouse_args_name_cpu_index_and_platform(kit_home: Path, monkeypatch
     args = calls[0]
     assert args[args.index("--extra-index-url") + 1] == image_spec.TORCH_CPU_INDEX
     assert "--only-binary=:all:" in args and "--platform=manylinux_2_28_aarch64" in args
-    assert args[args.index("--python-version") + 1] == "3.11" and args[args.index("--abi") + 1] == "cp311"
+    here = sys.version_info  # host staging targets this Python (3.11 to 3.13), derived, never hard-coded
+    assert args[args.index("--python-version") + 1] == f"{here.major}.{here.minor}"
+    assert args[args.index("--abi") + 1] == f"cp{here.major}{here.minor}"
 
 
 def test_wheelhouse_for_the_aws_base_targets_its_python(kit_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -241,7 +244,8 @@ def test_wheelhouse_for_the_aws_base_targets_its_python(kit_home: Path, monkeypa
     (aws_args, host_args) = calls
     assert aws_args[aws_args.index("--python-version") + 1] == "3.12" and "--abi" in aws_args
     assert aws_args[aws_args.index("--abi") + 1] == "cp312" and "--platform=manylinux_2_34_x86_64" in aws_args
-    assert host_args[host_args.index("--abi") + 1] == "cp311" and "--platform=manylinux_2_34_x86_64" not in host_args
+    assert host_args[host_args.index("--abi") + 1] == f"cp{sys.version_info.major}{sys.version_info.minor}"
+    assert "--platform=manylinux_2_34_x86_64" not in host_args
 
 
 def test_cuda_torch_is_refused(kit_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -312,7 +316,8 @@ def test_engine_build_passes_platform_args_and_tag(monkeypatch: pytest.MonkeyPat
         seen["base"] = base
         return image_spec.StagedImage(runtime, arch, "v42", "/ctx", "k")
 
-    monkeypatch.setattr(builder, "resolve_base_image", lambda client, arch="x86_64": "public.ecr.aws/lambda/python:3.12")
+    monkeypatch.setattr(builder, "resolve_base_image", lambda client, arch="x86_64":
+                        "public.ecr.aws/lambda/python:3.12")
     monkeypatch.setattr(builder, "stage_context", fake_stage_context)
     client = FakeClient([{"stream": "Step 1/13 : ARG BASE_IMAGE"}, {"stream": "Step 13/13 : CMD"},
                          {"stream": "Successfully built 123"}])
@@ -354,7 +359,8 @@ def test_building_both_runtimes_says_how_once(monkeypatch: pytest.MonkeyPatch,
     assert {rt: b.staged.runtime for rt, b in built.items()} == {"slim": "slim", "torch": "torch"}
     assert capsys.readouterr().out.count("No container engine answers") == 1
     monkeypatch.setattr(builder, "docker_client", lambda: FakeClient([]))
-    monkeypatch.setattr(builder, "resolve_base_image", lambda client, arch="x86_64": "public.ecr.aws/lambda/python:3.12")
+    monkeypatch.setattr(builder, "resolve_base_image", lambda client, arch="x86_64":
+                        "public.ecr.aws/lambda/python:3.12")
     monkeypatch.setattr(builder, "stage_context",
                         lambda rt, arch, model, base: image_spec.StagedImage(rt, arch, "v", "/c", "k"))
     assert set(builder.build_images(["slim", "torch"])) == {"slim", "torch"}

@@ -76,3 +76,35 @@ def test_an_interrupted_stack_start_is_picked_up_by_the_re_run(kit_home, monkeyp
     assert info.pid == started[0].pid
     assert [p.pid for p in kit_processes()] == [info.pid]
     assert stack.stop_stack() is True and kit_processes() == []
+
+
+def test_a_small_account_limit_refuses_reservations_and_throttles(kit_home, monkeypatch):
+    """KIT_LOCAL_ACCOUNT_CONCURRENCY=2, like a new account with a reduced quota."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import ClientError
+
+    from helpers.aws import client, invoke_client
+    from test_local_stack import TRUST
+
+    monkeypatch.setenv("KIT_LOCAL_ACCOUNT_CONCURRENCY", "2")
+    lam = client("lambda")
+    role = client("iam").create_role(RoleName="ltk-small-role", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]
+    lam.create_function(FunctionName="ltk-small", Role=role["Arn"], PackageType="Image", Timeout=10,
+                        Code={"ImageUri": push_test_image("ltk-small", "v1")})
+    lam.get_waiter("function_active_v2").wait(FunctionName="ltk-small", WaiterConfig={"Delay": 1})
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="UnreservedConcurrentExecution"):
+        lam.put_function_concurrency(FunctionName="ltk-small", ReservedConcurrentExecutions=1)
+
+    def sleep() -> str:
+        try:
+            invoke_client().invoke(FunctionName="ltk-small", Payload=b'{"action": "sleep", "seconds": 3}')
+            return "ok"
+        except ClientError as err:
+            return err.response.get("Reason", "?")
+
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = sorted(pool.map(lambda _: sleep(), range(3)))
+    assert outcomes == ["ConcurrentInvocationLimitExceeded", "ok", "ok"]
+    assert stack.stop_stack() is True

@@ -157,3 +157,20 @@ def test_a_changed_route_or_integration_is_seen_by_the_next_request(role):
     client("lambda").update_function_configuration(FunctionName="ltk-scale-b", MemorySize=512)
     _, conf = invoke("ltk-scale-b", {})
     assert conf["memory"] == "512"  # the cached function settings follow the change too
+
+
+# ------------------------------------------------------------------------------------------ 03's cost cap demo
+
+def test_a_burst_shows_both_caps(role):
+    from helpers.core.config import get_config
+    from helpers.deploy.burst import burst, invoke_burst
+
+    arn = make_function(role, "ltk-scale-burst")
+    client("lambda").put_function_concurrency(FunctionName="ltk-scale-burst", ReservedConcurrentExecutions=1)
+    api = make_api(arn, DefaultRouteSettings={"ThrottlingBurstLimit": 3, "ThrottlingRateLimit": 0.01})
+    slow = {"action": "sleep", "seconds": 1.5}
+    http = burst(api_url(api), n=8, concurrency=8, body=slow)
+    assert http.counts == {429: 5, 200: 1, 500: 2}  # the stage lets 3 through; Lambda runs 1 copy of them
+    assert [r["outcome"] for r in http.rows()] == [429, 500, 200] and "stage" in http.rows()[0]["meaning"]
+    direct = invoke_burst(get_config(), "ltk-scale-burst", n=4, concurrency=4, payload=slow)
+    assert direct.counts == {"ok": 1, "TooManyRequestsException": 3}

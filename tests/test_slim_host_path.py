@@ -59,3 +59,29 @@ def test_slim_handler_answers_through_the_host_path(local_stack, staged, slim_mo
     assert "FunctionError" not in resp and answer["statusCode"] == 200, answer
     body = json.loads(answer["body"])
     assert body["fr"] == SEED and body["en"] == load_translator(slim_model, "slim").translate_batch([SEED])[0]
+
+
+def _elf_machine(path: Path) -> int:
+    """e_machine of an ELF file: 62 is x86-64, 183 is AArch64."""
+    with path.open("rb") as f:
+        head = f.read(20)
+    assert head[:4] == b"\x7fELF", path
+    return int.from_bytes(head[18:20], "little")
+
+
+def test_arm64_task_root_holds_aarch64_wheels_and_says_arm64(slim_model):
+    """What an Apple Silicon laptop builds: the slim task root for linux/arm64, staged here on x86_64 (or natively),
+    with AArch64 extension modules and an image config and manifest that say arm64."""
+    from helpers.build.ecr import local_config, local_manifest
+    from helpers.build.staging import stage_task_root
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIT_HOME", str(STAGE_CACHE))
+        staged = stage_task_root("slim", "arm64", slim_model)
+    root = Path(staged.task_root)
+    extensions = sorted(root.glob("onnxruntime/capi/*.so")) + sorted(root.glob("numpy/_core/*.so"))
+    assert extensions and {_elf_machine(p) for p in extensions} == {183}
+    config = json.loads(local_config(staged))
+    assert (config["architecture"], config["os"]) == ("arm64", "linux")
+    manifest, _ = local_manifest(staged)
+    assert json.loads(manifest)["layers"][0]["digest"] == staged.layer_digest

@@ -79,9 +79,15 @@ def resolve_base_image(client: docker.DockerClient, arch: str = "x86_64") -> str
     """AWS_BASE for `arch` when the engine has it or can pull it, otherwise OFFLINE_BASE (built once, then cached)."""
     if _has_image(client, AWS_BASE, arch) or _try_pull(client, AWS_BASE, arch):
         return AWS_BASE
-    if not _has_image(client, OFFLINE_BASE):
-        build_offline_base(client)
-    return OFFLINE_BASE
+    tag = offline_base_tag(arch)
+    if not _has_image(client, tag):
+        build_offline_base(client, tag, arch)
+    return tag
+
+
+def offline_base_tag(arch: str) -> str:
+    """OFFLINE_BASE for this machine's architecture; another one's twin (built under emulation) has its own tag."""
+    return OFFLINE_BASE if arch == host_arch() else f"{OFFLINE_BASE}-{arch}"
 
 
 def _requirement_names(dist: md.Distribution) -> list[str]:
@@ -139,19 +145,22 @@ def _copy_installed(dest: Path, root: str) -> list[str]:
     return seen
 
 
-def _debootstrap(rootfs: Path, log: Path) -> None:
-    if shutil.which("debootstrap") is None or os.geteuid() != 0:
+def _debootstrap(rootfs: Path, log: Path, arch: str) -> None:
+    if shutil.which("debootstrap") is None or getattr(os, "geteuid", lambda: -1)() != 0:  # POSIX only: no root elsewhere
         raise KitError(
             f"Cannot pull {AWS_BASE} and cannot build the offline base: give the engine network access, "
             "or run as root with debootstrap installed (`apt-get install debootstrap`)."
         )
     mirror = os.environ.get("KIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-    cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(DEBIAN_PACKAGES)}",
-           DEBIAN_SUITE, str(rootfs), mirror]
+    cmd = ["debootstrap", "--variant=minbase", f"--arch={PLATFORMS[arch].split('/')[1]}",
+           f"--include={','.join(DEBIAN_PACKAGES)}", DEBIAN_SUITE, str(rootfs), mirror]
     with log.open("w") as out:
         rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT).returncode
     if rc != 0:
-        raise KitError(f"debootstrap failed (see {log}): check that the Debian mirror {mirror} is reachable.")
+        foreign = "" if arch == host_arch() else (
+            f" (an {arch} root file system on this {host_arch()} machine runs its packages' scripts under emulation: "
+            "`apt-get install qemu-user-static`)")
+        raise KitError(f"debootstrap failed (see {log}): check that the Debian mirror {mirror} is reachable{foreign}.")
     # The AWS base lets pip install system-wide; so does the twin. Package caches do not ship.
     (rootfs / "usr/lib/python3.11/EXTERNALLY-MANAGED").unlink(missing_ok=True)
     for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
@@ -160,17 +169,18 @@ def _debootstrap(rootfs: Path, log: Path) -> None:
                 p.unlink()
 
 
-def build_offline_base(client: docker.DockerClient, tag: str = OFFLINE_BASE) -> str:
-    """Build the Lambda-compatible base from Debian packages and tag it (about 1.5 minutes, once)."""
-    arch = host_arch()
+def build_offline_base(client: docker.DockerClient, tag: str = OFFLINE_BASE, arch: str | None = None) -> str:
+    """Build the Lambda-compatible base for `arch` (default: this machine's) from Debian packages and tag it (about
+    1.5 minutes, once; far longer for a foreign architecture, whose package scripts run under emulation)."""
+    arch = arch or host_arch()
     with tempfile.TemporaryDirectory(prefix="ltk-base-") as tmp, \
             progress(total=4, desc="offline Lambda base", unit="step") as steps:
         ctx = Path(tmp)
         steps.set_postfix_str("debootstrap")
-        _debootstrap(ctx / "rootfs", ctx / "debootstrap.log")
+        _debootstrap(ctx / "rootfs", ctx / "debootstrap.log", arch)
         steps.update()
         steps.set_postfix_str("runtime client")
-        stage_runtime_client(ctx / "runtime")
+        stage_runtime_client(ctx / "runtime", arch=arch)
         shutil.copy2(rie_binary(arch), ctx / "aws-lambda-rie")
         (ctx / "lambda-entrypoint.sh").write_text(ENTRYPOINT_SH)
         (ctx / "lambda-entrypoint.sh").chmod(0o755)
@@ -183,7 +193,7 @@ def build_offline_base(client: docker.DockerClient, tag: str = OFFLINE_BASE) -> 
         steps.update()
         steps.set_postfix_str("build")
         try:
-            client.images.build(path=str(ctx), tag=tag, rm=True, forcerm=True)
+            client.images.build(path=str(ctx), tag=tag, rm=True, forcerm=True, platform=PLATFORMS[arch])
         except (docker.errors.BuildError, docker.errors.APIError) as e:
             raise KitError(f"Building the offline base failed ({e}): check the engine's log and retry.") from None
         steps.update()

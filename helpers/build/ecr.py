@@ -193,7 +193,8 @@ def _registry_json(registry: str, repository: str, digest: str) -> dict[str, Any
         return dict(requests.get(f"http://{registry}/v2/{repository}/blobs/{digest}", timeout=30).json())
     except (requests.RequestException, ValueError) as err:
         raise KitError(f"The registry {registry} did not return the image config {digest[:19]}... "
-                       f"({type(err).__name__}): run `eval \"$(.ci/container-services start)\"` and push again.") from None
+                       f"({type(err).__name__}): run `eval \"$(.ci/container-services start)\"` and push "
+                       "again.") from None
 
 
 def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:

@@ -109,7 +109,8 @@ def delete_kit_resources(cfg: KitConfig, confirm: bool = False) -> dict[str, lis
             _gone_ok(lambda: lam.delete_function(FunctionName=name))  # its invoke permission goes with it
         delete_sagemaker(cfg, found)  # endpoint (waited for), then endpoint configs and models
         for role in found["iam_roles"]:
-            for p in (_gone_ok(lambda: iam.list_attached_role_policies(RoleName=role)) or {}).get("AttachedPolicies", []):
+            attached = _gone_ok(lambda: iam.list_attached_role_policies(RoleName=role)) or {}
+            for p in attached.get("AttachedPolicies", []):
                 _gone_ok(lambda: iam.detach_role_policy(RoleName=role, PolicyArn=p["PolicyArn"]))
             for p in (_gone_ok(lambda: iam.list_role_policies(RoleName=role)) or {}).get("PolicyNames", []):
                 _gone_ok(lambda: iam.delete_role_policy(RoleName=role, PolicyName=p))
@@ -169,3 +170,21 @@ def forget_local_state(cfg: KitConfig) -> list[str]:
         forget_images()
     client = docker_client()
     return remove_built_images(client) if client is not None else []
+
+
+def kit_processes_left(cfg: KitConfig) -> list[str]:
+    """On `local`: the kit's processes still running under this KIT_HOME (a stack, function instances, also those
+    a killed stack left behind), as "pid name"; on `aws` the kit runs nothing on this machine."""
+    if cfg.target != "local":
+        return []
+    import psutil
+
+    from helpers.local.stack_processes import kit_processes
+
+    left = []
+    for p in kit_processes():
+        try:
+            left.append(f"{p.pid} {p.name()}")
+        except psutil.Error:  # it ended meanwhile
+            continue
+    return left

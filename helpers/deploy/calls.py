@@ -72,8 +72,9 @@ def call_api(base_url: str, method: str, path: str, body: Any = None, raw: str |
         resp = requests.request(method, url, timeout=HTTP_TIMEOUT_S, **kwargs)
     except requests.RequestException as err:
         if url.startswith("http://127.0.0.1:") and _local_stack_gone():
-            raise KitError(f"The local stack that served {url} has stopped (stopped, killed, or idle for "
-                           "30 minutes) and its state went with it: re-run notebooks 02 and 03 from the top.") from err
+            raise KitError(f"The API at {url} did not answer ({type(err).__name__}) and no local stack runs: it "
+                           "stopped (killed, or idle for 30 minutes) and its state went with it, so re-run notebooks "
+                           "02 and 03 from the top.") from err
         raise KitError(f"The API at {url} did not answer ({type(err).__name__}): run the deploy cell "
                        "(and on local keep the stack running), then retry.") from err
     try:

@@ -36,7 +36,7 @@ def log_policy(cfg: KitConfig, account: str) -> dict[str, Any]:
 
 
 def ensure_role(cfg: KitConfig, changes: Changes) -> str:
-    """The execution role (trusts Lambda, may only write its functions' logs), created or brought up to date; its ARN."""
+    """The execution role (trusts Lambda, may only write its functions' logs), created or updated; its ARN."""
     iam, name = aws.client("iam", cfg), role_name(cfg)
     tags = [{"Key": k, "Value": v} for k, v in cfg.tags.items()]
     try:

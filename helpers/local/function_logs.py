@@ -10,7 +10,7 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-BATCH_SECONDS = 0.02
+BATCH_SECONDS = 0.1
 
 
 class FunctionLogs:

@@ -109,7 +109,8 @@ class FunctionStates:
                     "LastUpdateStatusReason": "The function is being updated."}
         return {"State": "Active", "LastUpdateStatus": "Successful"}
 
-    def _conflict(self, st: _State, what: str) -> ApiError:
+    @staticmethod
+    def _conflict(what: str) -> ApiError:
         return ApiError(409, "ResourceConflictException", f"The operation cannot be performed at this time. {what}")
 
     def check_invocable(self, region: str, name: str) -> None:
@@ -118,10 +119,10 @@ class FunctionStates:
         if st is None:
             return
         if st.failed:
-            raise self._conflict(st, f"The resource {st.arn} is currently in the following state: 'Failed'. "
-                                     f"StateReasonCode: '{st.failed[0]}'")
+            raise self._conflict(f"The resource {st.arn} is currently in the following state: 'Failed'. "
+                                 f"StateReasonCode: '{st.failed[0]}'")
         if time.monotonic() < st.pending_until:
-            raise self._conflict(st, "The function is currently in the following state: Pending")
+            raise self._conflict("The function is currently in the following state: Pending")
 
     def _check_updatable(self, region: str, name: str) -> None:
         st = self._states.get((region, name))
@@ -129,7 +130,7 @@ class FunctionStates:
             return
         self.check_invocable(region, name)
         if time.monotonic() < st.updating_until:
-            raise self._conflict(st, f"An update is in progress for resource: {st.arn}")
+            raise self._conflict(f"An update is in progress for resource: {st.arn}")
 
     def fail(self, region: str, name: str, code: str, reason: str) -> None:
         """Put a function in state Failed (e.g. ImageDeleted at a cold start)."""

@@ -69,6 +69,7 @@ class SageMakerApi:
         """`client(service, region)` gives a boto3 client on the stack; `background(fn)` runs fn off the request."""
         self._client, self._background = client, background
         self.runtime = SageMakerRuntime(client, background)
+        self._serving: dict[tuple[str, str], ServeSpec] = {}  # what each endpoint was provisioned with
 
     # --- routing
     @staticmethod
@@ -182,8 +183,10 @@ class SageMakerApi:
         endpoint.endpoint_status = "Creating"
 
         def provision() -> None:
-            reason = self.check(region, name, config)
+            spec, reason = self.check(region, name, config)
             if self.backend(region).endpoints.get(name) is endpoint:
+                if spec is not None:
+                    self._serving[(region, name)] = spec
                 endpoint.failure_reason = reason
                 endpoint.endpoint_status = "Failed" if reason else "InService"
 
@@ -203,15 +206,16 @@ class SageMakerApi:
             raise EndpointError(400, "ValidationException", "Could not find endpoint configuration "
                                 f"\"{self._arn(region, 'endpoint-config', config)}\".")
         endpoint.endpoint_status = "Updating"
+        variants = backend.endpoint_configs[config].production_variants
 
         def provision() -> None:
-            reason = self.check(region, name, config)
+            spec, reason = self.check(region, name, config)
             if backend.endpoints.get(name) is not endpoint:
                 return
-            if reason is None:
-                variants = backend.endpoint_configs[config].production_variants
+            if spec is not None:
                 endpoint.endpoint_config_name, endpoint.failure_reason = config, None
                 endpoint.production_variants = endpoint._process_production_variants(variants)
+                self._serving[(region, name)] = spec
                 self.runtime.retire(region, name)
             else:
                 endpoint.failure_reason = reason
@@ -221,6 +225,7 @@ class SageMakerApi:
         return 200, {"content-type": "application/x-amz-json-1.1"}, json.dumps({"EndpointArn": endpoint.arn}).encode()
 
     def _after_DeleteEndpoint(self, region: str, req: dict[str, Any], out: bytes) -> bytes:
+        self._serving.pop((region, req.get("EndpointName", "")), None)
         self.runtime.retire(region, req.get("EndpointName", ""))
         return out
 
@@ -230,21 +235,22 @@ class SageMakerApi:
     _after_DescribeEndpointConfig = _after_DescribeModel
     _after_DescribeEndpoint = _after_DescribeModel
 
-    def check(self, region: str, endpoint: str, config: str) -> str | None:
-        """Provision `config` for `endpoint` as SageMaker does (pull, start, /ping): None if it works, else why not."""
+    def check(self, region: str, endpoint: str, config: str) -> tuple[ServeSpec | None, str | None]:
+        """Provision `config` for `endpoint` as SageMaker does (pull, start, /ping): (what it serves, None) if that
+        works, else (None, why not)."""
         try:
             spec, role_arn = self.spec(region, endpoint, config)
         except KeyError as e:
-            return f"The endpoint configuration or its model no longer exists ({e})."
+            return None, f"The endpoint configuration or its model no longer exists ({e})."
         if missing := self.pull_denied(region, role_arn, spec.image_uri):
-            return (f"The execution role {role_arn} does not allow {', '.join(missing)}, so SageMaker could not pull "
-                    f"the image {spec.image_uri}.")
+            return None, (f"The execution role {role_arn} does not allow {', '.join(missing)}, so SageMaker could not "
+                          f"pull the image {spec.image_uri}.")
         try:
             inst, _ = self.runtime.start(spec)
         except KitError as e:
-            return str(e)
+            return None, str(e)
         inst.stop()
-        return None
+        return spec, None
 
     def pull_denied(self, region: str, role_arn: str, image_uri: str) -> list[str]:
         """The ECR actions the role's policies do not allow for pulling `image_uri` (empty: it may pull)."""
@@ -263,10 +269,11 @@ class SageMakerApi:
 
     # --- runtime
     def invoke(self, region: str, name: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        """InvokeEndpoint: an InService (or Updating) endpoint's model answers; anything else is a ValidationError."""
+        """InvokeEndpoint: an InService (or Updating) endpoint's model answers, as provisioned (deleting its model or
+        config afterwards does not stop it, as on AWS); anything else is a ValidationError."""
         endpoint = self.backend(region).endpoints.get(name)
-        if endpoint is None or endpoint.endpoint_status not in ("InService", "Updating"):
+        spec = self._serving.get((region, name))
+        if endpoint is None or endpoint.endpoint_status not in ("InService", "Updating") or spec is None:
             return EndpointError(400, "ValidationError",
                                  f"Endpoint {name} of account {ACCOUNT_ID} not found.").response()
-        spec, _ = self.spec(region, name, endpoint.endpoint_config_name)
         return self.runtime.invoke(spec, body, headers)

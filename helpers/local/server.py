@@ -22,6 +22,7 @@ from helpers.local.sagemaker_api import SageMakerApi
 from helpers.local.function_states import ApiError, FunctionStates, InitFailed, init_failure
 from helpers.local.gateway import Gateway
 from helpers.local.http_events import respond
+from helpers.local.http_server import WsgiServer
 from helpers.local.lambda_service import FunctionSpec, ImageNotFound, LocalLambda
 from helpers.local.images import find_image
 from helpers.local.lifecycle_clock import LifecycleClock
@@ -55,7 +56,7 @@ class Server:
         self.front = make_server("127.0.0.1", endpoint_port, self._front_app, threaded=True,
                                  request_handler=MotoRequestHandler)
         self.gateway = Gateway(self)
-        self.api = make_server("127.0.0.1", api_port, self.gateway.wsgi_app, threaded=True)
+        self.api = WsgiServer("127.0.0.1", api_port, self.gateway.wsgi_app)  # HTTP/1.1 keep-alive, as API Gateway
         self.endpoint = f"http://127.0.0.1:{self.front.server_port}"
         self.lam = LocalLambda(lambda region: self.client("logs", region), {
             **{k.upper(): v for k, v in DUMMY_CREDENTIALS.items()}, "AWS_SESSION_TOKEN": "testing",

@@ -64,7 +64,14 @@ def kit_processes() -> list[psutil.Process]:
 
 def stack_servers() -> list[psutil.Process]:
     """The stack processes under this KIT_HOME that run (normally none or one)."""
-    return [p for p in kit_processes() if SERVER_MODULE in " ".join(p.cmdline())]
+    servers = []
+    for p in kit_processes():
+        try:
+            if SERVER_MODULE in " ".join(p.cmdline()):
+                servers.append(p)
+        except psutil.Error:  # gone meanwhile
+            continue
+    return servers
 
 
 def stop_orphans() -> int:

@@ -169,8 +169,9 @@ def remove_replaced(cfg: KitConfig, keep_config: str, keep_model: str, changes: 
                     changes.notes.append(f"deleted replaced model {m['ModelName']}")
 
 
-def describe(cfg: KitConfig, endpoint: Any, model: str, runtime: str, role_arn: str, image_uri: str,
-             memory_mb: int, max_concurrency: int) -> ServerlessEndpoint:
+def describe(endpoint: Any, model: str, runtime: str, role_arn: str, image_uri: str, memory_mb: int,
+             max_concurrency: int) -> ServerlessEndpoint:
+    """The SDK's Endpoint and what it was deployed with, as one record (the kit's state keeps it)."""
     return ServerlessEndpoint(name=endpoint.endpoint_name, arn=endpoint.endpoint_arn, status=endpoint.endpoint_status,
                               config=endpoint.endpoint_config_name, model=model, image_uri=image_uri, runtime=runtime,
                               memory_mb=memory_mb, max_concurrency=max_concurrency, role_arn=role_arn)
@@ -186,4 +187,4 @@ def deploy_endpoint(cfg: KitConfig, image_uri: str, role_arn: str, changes: Chan
         config = ensure_endpoint_config(cfg, model, memory, concurrency, changes)
         endpoint = ensure_endpoint(cfg, config, changes)
     remove_replaced(cfg, config, model, changes)
-    return describe(cfg, endpoint, model, runtime, role_arn, image_uri, memory, concurrency)
+    return describe(endpoint, model, runtime, role_arn, image_uri, memory, concurrency)

@@ -111,7 +111,8 @@ def measure_endpoint(cfg: KitConfig, endpoint: str, memory_mb: int, payload: dic
                   max(1.0, latency["mean"] / 1000), notes)
 
 
-def endpoint_metrics(cfg: KitConfig, endpoint: str, since: datetime, expected_calls: int) -> dict[str, dict[str, float]]:
+def endpoint_metrics(cfg: KitConfig, endpoint: str, since: datetime,
+                     expected_calls: int) -> dict[str, dict[str, float]]:
     """SageMaker's per-call metrics of `endpoint` since `since` (microseconds): {name: {count, mean, max}}, once
     CloudWatch holds at least `expected_calls` ModelLatency samples (it publishes them a minute or two late)."""
     cw = aws.client("cloudwatch", cfg)

@@ -1,4 +1,4 @@
-"""The sagemaker SDK (v3's core package, `sagemaker-core`) set up for the kit: quiet, explicit, the same on both targets.
+"""The sagemaker SDK (v3's core package, `sagemaker-core`) set up for the kit: quiet, explicit, alike on both targets.
 
 - Telemetry: a user config under KIT_HOME with `TelemetryOptOut: true`, named by the SDK's own variable
   SAGEMAKER_USER_CONFIG_OVERRIDE, so no opt-out notice is printed and no telemetry is sent.

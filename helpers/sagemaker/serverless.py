@@ -40,7 +40,7 @@ def where_it_serves(cfg: KitConfig, image_uri: str) -> str:
     if cfg.target == "aws":
         return "SageMaker Serverless Inference (AWS)"
     from helpers.local.images import find_image
-    from helpers.local.sagemaker_runtime import serve_description
+    from helpers.local.serve_instances import serve_description
 
     rec = find_image(image_uri)
     return serve_description(rec) if rec else "nowhere yet: the image is not in the local image store (re-run 02)"

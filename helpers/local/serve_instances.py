@@ -1,0 +1,107 @@
+"""The image's SageMaker serve mode as a local instance: `IMAGE serve` in a container, or the task root on the host.
+
+Where it runs: the built image in a container when an engine answers (the entrypoint's serve branch, port 8080
+published on 127.0.0.1, root, a read-only file system but /tmp, as serverless endpoints run it), else the image's
+staged task root in a host process (`python -m lambda_app.serve serve`, what that branch runs) on a free 127.0.0.1
+port (`SAGEMAKER_BIND_TO_PORT`). Ready once `GET /ping` answers 200 (sagemaker_runtime.py waits for it).
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers.core.errors import KitError
+from helpers.local.images import ImageRecord
+from helpers.local.launchers import HostInstance, Instance
+from helpers.local.ports import wait_for_port
+
+SERVE_PORT = 8080  # where SageMaker expects the container to listen
+PING_LIMIT_S = 180.0  # serverless: the model must answer /ping within 3 minutes
+INVOKE_LIMIT_S = 60.0  # serverless: /invocations must answer within 1 minute
+
+
+def _in_container(rec: ImageRecord) -> bool:
+    from helpers.core.engine import docker_client
+
+    return bool(rec.container_image) and docker_client() is not None
+
+
+def serve_description(rec: ImageRecord) -> str:
+    """Where `launch_serve` runs `rec`'s serve mode, in words (notebooks print it)."""
+    if _in_container(rec):
+        return f"the built image in a container, as `{rec.container_image} serve`"
+    return "the image's staged task root in a host process, as `python -m lambda_app.serve serve` (no engine answers)"
+
+
+def launch_serve(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
+    """Start the image's serve mode on 127.0.0.1:`port`: the built image in a container when an engine answers,
+    else the staged task root in a host process. Returns once something listens (the caller waits for /ping)."""
+    return _serve_container(rec, env, port) if _in_container(rec) else _serve_host(rec, env, port)
+
+
+def _serve_host(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
+    if not rec.task_root or not (Path(rec.task_root) / "lambda_app" / "serve.py").is_file():
+        raise KitError(f"Image {rec.uri} has no staged task root with lambda_app/serve.py on this machine: "
+                       "rebuild and push it with 02_build_image.")
+    root = str(Path(rec.task_root).resolve())
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env, "LAMBDA_TASK_ROOT": root, "PYTHONPATH": root,
+           "SAGEMAKER_BIND_TO_PORT": str(port), "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    cmd = [sys.executable, "-S", "-m", "lambda_app.serve", "serve", "--host", "127.0.0.1"]  # -S: as in the image
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=hasattr(os, "killpg"))
+    return _started(HostInstance(proc, port), port)
+
+
+def _serve_container(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
+    """`docker run IMAGE serve` as SageMaker Serverless runs it: port 8080 (published on 127.0.0.1:`port`), root, a
+    read-only file system but /tmp."""
+    from helpers.core.engine import require_engine
+    from helpers.local.container import LABEL, TMP, ULIMITS, ContainerInstance
+
+    client = require_engine()
+    name = f"ltk-sm-{port}"
+    try:  # a leftover from a crashed run on the same port
+        client.containers.get(name).remove(force=True)
+    except Exception:  # docker.errors.NotFound, or the engine went away: run() says what is wrong
+        pass
+    container = client.containers.run(rec.container_image, command=["serve"], name=name, environment=env,
+                                       ports={f"{SERVE_PORT}/tcp": ("127.0.0.1", port)}, read_only=True, tmpfs=TMP,
+                                       ulimits=ULIMITS, labels={LABEL: "sagemaker"}, detach=True)
+    return _started(ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container), port)
+
+
+def _started(inst: Instance, port: int) -> Instance:
+    if not wait_for_port(port, PING_LIMIT_S, inst.alive):
+        logs = inst.read_logs()
+        inst.stop()
+        raise KitError(f"The image's serve mode did not listen on port {port}: {logs.strip()[-300:]}")
+    return inst
+
+
+def request(endpoint: str, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+            timeout: float = INVOKE_LIMIT_S) -> tuple[int | None, dict[str, str], bytes]:
+    """One HTTP request to a serve instance; (None, {}, b"") when it does not answer in time or drops the connection."""
+    host, port = endpoint.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    except (OSError, http.client.HTTPException):
+        return None, {}, b""
+    finally:
+        conn.close()
+
+
+def wait_for_ping(inst: Instance, limit_s: float = PING_LIMIT_S) -> bool:
+    """Poll GET /ping until it answers 200 (True) or the limit passes or the instance dies (False)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and inst.alive():
+        if request(inst.endpoint, "GET", "/ping", timeout=5)[0] == 200:
+            return True
+        time.sleep(0.05)
+    return False
