@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
         print(f"[kit] the deployed API answered: {demo['response']}")
     if comparison:  # 03b: the same image on Lambda and on SageMaker Serverless, measured and priced
         print("[kit] Lambda vs SageMaker Serverless (03b):")
-        print(text_table(comparison["timings"]), text_table(comparison["bills"]), sep="\n")
+        print(*(text_table([dict(row) for row in comparison[part]]) for part in ("timings", "bills")), sep="\n")
     print("[kit] all notebooks ran; 04_cleanup removed every resource the kit created.")
     return 0
 

@@ -83,7 +83,8 @@ def test_kit_lab_serves_the_notebooks_and_runs_01_in_its_kernel(lab):
     base, token, runtime_dir, proc = lab
     auth = {"Authorization": f"token {token}"}
     listing = requests.get(f"{base}/api/contents", headers=auth, timeout=30).json()
-    assert sorted(c["name"] for c in listing["content"] if c["type"] == "notebook") == NOTEBOOKS
+    listed = sorted(c["name"] for c in listing["content"] if c["type"] == "notebook")
+    assert listed == sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb")) and set(NOTEBOOKS) <= set(listed)
     session = requests.post(f"{base}/api/sessions", headers=auth, timeout=60, json={
         "path": "01_train.ipynb", "type": "notebook", "name": "01_train.ipynb", "kernel": {"name": "python3"}}).json()
     kernel_id = session["kernel"]["id"]

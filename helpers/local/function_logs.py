@@ -61,11 +61,16 @@ class FunctionLogs:
                 return
             except logs.exceptions.ResourceNotFoundException:  # deleted meanwhile (e.g. by 04_cleanup)
                 self._streams.discard(key)
-        for create in (lambda: logs.create_log_group(logGroupName=group),
-                       lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
-            try:
-                create()
-            except logs.exceptions.ResourceAlreadyExistsException:
-                pass
-        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+        append_log_events(logs, group, stream, events)
         self._streams.add(key)
+
+
+def append_log_events(logs: Any, group: str, stream: str, events: list[dict[str, Any]]) -> None:
+    """PutLogEvents into `group`/`stream`, creating the group and the stream first when they do not exist."""
+    for create in (lambda: logs.create_log_group(logGroupName=group),
+                   lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
+        try:
+            create()
+        except logs.exceptions.ResourceAlreadyExistsException:
+            pass
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)

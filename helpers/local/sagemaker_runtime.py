@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from helpers.core.errors import KitError
+from helpers.local.function_logs import append_log_events
 from helpers.local.images import find_image
 from helpers.local.launchers import Instance
 from helpers.local.ports import free_port
@@ -189,15 +190,8 @@ class SageMakerRuntime:
 
     def _put_logs(self, spec: ServeSpec, stream: str, lines: list[str]) -> None:
         logs, group = self._client("logs", spec.region), f"/aws/sagemaker/Endpoints/{spec.endpoint}"
-        for create in (lambda: logs.create_log_group(logGroupName=group),
-                       lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
-            try:
-                create()
-            except logs.exceptions.ResourceAlreadyExistsException:
-                pass
         now = int(time.time() * 1000)
-        logs.put_log_events(logGroupName=group, logStreamName=stream,
-                            logEvents=[{"timestamp": now, "message": ln} for ln in lines])
+        append_log_events(logs, group, stream, [{"timestamp": now, "message": ln} for ln in lines])
 
     def _metrics(self, spec: ServeSpec, latency_s: float, setup_s: float | None, status: int | None) -> None:
         """What SageMaker publishes per call in AWS/SageMaker (microseconds), by endpoint and variant."""

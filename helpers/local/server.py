@@ -152,7 +152,7 @@ class Server:
         fn = lam.get_function(**kwargs)
         conf = fn["Configuration"]
         if conf.get("PackageType") != "Image":
-            raise _ApiError(400, "InvalidParameterValueException",
+            raise ApiError(400, "InvalidParameterValueException",
                             "The local target runs only container-image functions (PackageType=Image).")
         reserved = (fn.get("Concurrency") or lam.get_function_concurrency(FunctionName=conf["FunctionArn"])
                     ).get("ReservedConcurrentExecutions")  # GetFunction leaves out a reservation of 0
@@ -168,11 +168,11 @@ class Server:
             result, stream = init_failure(spec, e)
             self.lam.logs.put(spec.region, spec.name, stream, result.log)
         except ImageNotFound as e:
-            raise _ApiError(404, "ResourceNotFoundException",
+            raise ApiError(404, "ResourceNotFoundException",
                             f"Image {e} is not in the local image store: build and push it with "
                             "02_build_image (helpers.build.ecr) before invoking the function.") from None
         except KitError as e:
-            raise _ApiError(400, "InvalidRuntimeException", str(e)) from None
+            raise ApiError(400, "InvalidRuntimeException", str(e)) from None
         self.log(f"invoke {spec.name} {result.request_id} {result.duration_ms:.1f} ms"
                  f"{' init %.1f ms' % result.init_ms if result.init_ms else ''} {result.max_memory_mb} MB"
                  f"{' ERROR' if result.function_error else ''}")
@@ -185,7 +185,7 @@ class Server:
         payload = req.get_data()
         try:
             if len(payload) > 6 * 1024 * 1024:
-                raise _ApiError(413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes "
+                raise ApiError(413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes "
                                 "for the InvokeFunction operation")
             spec = self.spec(region, name, req.args.get("Qualifier"))
             kind = req.headers.get("X-Amz-Invocation-Type", "RequestResponse")
@@ -195,14 +195,14 @@ class Server:
                 self.pool.submit(self._run_quietly, spec, payload)
                 return 202, {"x-amzn-RequestId": str(uuid.uuid4())}, b""
             result = self.run_function(spec, payload)
-        except (_ApiError, ApiError) as e:
+        except ApiError as e:
             return e.response()
         except Throttled as e:  # Lambda's answer when no concurrency is left
             return 429, {"content-type": "application/json", "x-amzn-ErrorType": "TooManyRequestsException"}, \
                 json.dumps({"Reason": e.reason, "Type": "User", "message": "Rate Exceeded."}).encode()
         except ClientError as e:
             err = e.response["Error"]
-            return _ApiError(e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Code", "ServiceException"),
+            return ApiError(e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Code", "ServiceException"),
                              err.get("Message", "")).response()
         headers = {"content-type": "application/json", "x-amzn-RequestId": result.request_id,
                    "X-Amz-Executed-Version": "$LATEST"}
@@ -264,18 +264,6 @@ class Server:
         if info and info.pid == os.getpid():
             info_path().unlink(missing_ok=True)
         self.log("stopped")
-
-
-class _ApiError(Exception):
-    """An AWS-style error answer of the Invoke API."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def response(self) -> tuple[int, dict[str, str], bytes]:
-        return (self.status, {"content-type": "application/json", "x-amzn-ErrorType": self.code},
-                json.dumps({"Type": "User", "message": self.message}).encode())
 
 
 
