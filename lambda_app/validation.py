@@ -2,7 +2,7 @@
 
 Every way a body can be wrong ends in `BadRequest` (a 4xx with a message saying what to fix): empty, over
 MAX_BODY_BYTES, bad base64, not UTF-8, not strict JSON (NaN, integers over MAX_INT_DIGITS digits, nesting
-deeper than the parser's recursion limit), the wrong shape, a sentence that is not a string, holds a lone
+deeper than MAX_DEPTH), the wrong shape, a sentence that is not a string, holds a lone
 surrogate, is too long or has nothing visible in it. Messages never echo raw input (see `shown`).
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ MAX_SENTENCE_CHARS = 500
 MAX_BATCH = 32
 MAX_BODY_BYTES = 64 * 1024
 MAX_INT_DIGITS = 100
+MAX_DEPTH = 32  # the API needs 2 levels ({"sentences": [...]}); the limit must not depend on Python's own
 
 
 class BadRequest(ValueError):
@@ -61,12 +62,29 @@ def decode_body(body: bytes | str | None, is_base64: bool = False) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise BadRequest(f"The body is not valid UTF-8 (at byte {e.start}).") from None
+    too_deep = BadRequest(f"The body is not valid JSON for this API: arrays or objects are nested too deeply "
+                          f"(more than {MAX_DEPTH} levels).")
     try:
-        return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
+        value = json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise BadRequest(f"The body is not valid JSON ({e.msg} at character {e.pos}).") from None
-    except RecursionError:
-        raise BadRequest("The body is not valid JSON for this API: arrays or objects are nested too deeply.") from None
+    except RecursionError:  # deeper than this Python's parser goes (the limit differs between versions)
+        raise too_deep from None
+    if _deeper_than(value, MAX_DEPTH):
+        raise too_deep
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays/objects in `value` nest more than `limit` levels (iterative: no recursion limit)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _parse_int(digits: str) -> int:

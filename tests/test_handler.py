@@ -147,6 +147,7 @@ def test_unicode_survives_round_trip(fake: FakeTranslator) -> None:
     (http_v2("POST", "/translate", '{"sentences": [-' + "1" * 200 + "]}"), 400, "a 200-digit number"),
     (http_v2("POST", "/translate", "[" * 20000 + "]" * 20000), 400, "nested too deeply"),
     (http_v2("POST", "/translate", '{"a": ' * 5000 + "1" + "}" * 5000), 400, "nested too deeply"),
+    (http_v2("POST", "/translate", '{"sentences": ' + "[" * 40 + "]" * 40 + "}"), 400, "more than 32 levels"),
     (http_v2("POST", "/translate", '{"sentence": NaN}'), 400, "NaN is not a JSON value"),
     (http_v2("POST", "/translate", {"sentence": "\u200b\u200b"}), 400, "'sentence' is empty"),
     (http_v2("POST", "/translate", {"sentence": "\ufeff\u200d\u2060\u00ad\u202e"}), 400, "only invisible characters"),
