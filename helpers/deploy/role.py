@@ -52,14 +52,20 @@ def ensure_role(cfg: KitConfig, changes: Changes) -> str:
         )["Role"]
         iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
         changes.created.append(f"role {name}")
-    wanted = log_policy(cfg, role["Arn"].split(":")[4])
-    try:
-        current = iam.get_role_policy(RoleName=name, PolicyName=LOG_POLICY_NAME)["PolicyDocument"]
-    except iam.exceptions.NoSuchEntityException:
-        current = None
-    if current != wanted:
-        iam.put_role_policy(RoleName=name, PolicyName=LOG_POLICY_NAME, PolicyDocument=json.dumps(wanted))
+    put_inline_policy(iam, name, LOG_POLICY_NAME, log_policy(cfg, role["Arn"].split(":")[4]))
     attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
     if BASIC_EXECUTION_POLICY in attached:  # an earlier kit version attached it: every log group of the account
         iam.detach_role_policy(RoleName=name, PolicyArn=BASIC_EXECUTION_POLICY)
     return str(role["Arn"])
+
+
+def put_inline_policy(iam: Any, role: str, policy_name: str, wanted: dict[str, Any]) -> str:
+    """Make the role's inline policy `policy_name` equal `wanted`: "created", "updated" or "unchanged"."""
+    try:
+        current = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    except iam.exceptions.NoSuchEntityException:
+        current = None
+    if current == wanted:
+        return "unchanged"
+    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(wanted))
+    return "created" if current is None else "updated"

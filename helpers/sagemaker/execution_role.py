@@ -11,6 +11,7 @@ from typing import Any
 
 from helpers import aws
 from helpers.core.config import KitConfig
+from helpers.deploy.role import put_inline_policy
 from helpers.deploy.settings import Changes, waiter_config
 from helpers.sagemaker.serverless_settings import execution_role_name, log_group_name
 
@@ -59,12 +60,6 @@ def ensure_execution_role(cfg: KitConfig, repository: str, changes: Changes) -> 
             iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
             changes.created.append(f"role {name}")
         wanted = role_policy(cfg, role["Arn"].split(":")[4], repository)
-        try:
-            current = iam.get_role_policy(RoleName=name, PolicyName=POLICY_NAME)["PolicyDocument"]
-        except iam.exceptions.NoSuchEntityException:
-            current = None
-        if current != wanted:
-            iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(wanted))
-            if current is not None:
-                changes.updated.append(f"role {name}")
+        if put_inline_policy(iam, name, POLICY_NAME, wanted) == "updated":
+            changes.updated.append(f"role {name}")
     return str(role["Arn"])
