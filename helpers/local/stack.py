@@ -31,7 +31,7 @@ from filelock import FileLock
 from helpers.core.errors import KitError
 from helpers.core.paths import REPO_ROOT, kit_home
 from helpers.local.concurrency import account_concurrency
-from helpers.local.stack_processes import SERVER_MODULE, is_stack_process, stack_servers, stop_orphans
+from helpers.local.stack_processes import SERVER_MODULE, is_stack_process, kill_all, stack_servers, stop_orphans
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -209,12 +209,7 @@ def _kill_tree(pid: int, timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             pass
     _, alive = psutil.wait_procs(family, timeout=timeout if pid not in _started else 1)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(alive, timeout=3)
+    kill_all(alive)
     if pid in _started:
         _started.pop(pid).wait()
 

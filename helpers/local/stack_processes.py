@@ -83,10 +83,15 @@ def stop_orphans() -> int:
                 orphans.append(p)
         except psutil.Error:
             continue
-    for p in orphans:
+    kill_all(orphans)
+    return len(orphans)
+
+
+def kill_all(procs: list[psutil.Process]) -> None:
+    """SIGKILL every process of `procs` that is still there, and reap them (3 s at most)."""
+    for p in procs:
         try:
             p.kill()
         except psutil.Error:
             pass
-    psutil.wait_procs(orphans, timeout=3)
-    return len(orphans)
+    psutil.wait_procs(procs, timeout=3)
