@@ -18,6 +18,7 @@ from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionE
                                  NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound,
                                  SSOError, TokenRetrievalError)
 
+from helpers.core.aws_facts.account import LOCAL_CREDENTIALS
 from helpers.core.config import OPT_IN_REGIONS, KitConfig, get_config
 from helpers.core.errors import KitError
 
@@ -43,7 +44,7 @@ def _client(service: str, region: str, endpoint: str | None, invoke: bool = Fals
         made = boto3.session.Session().client(service, region_name=region, config=cfg)
     else:
         made = boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint, config=cfg,
-                                              aws_access_key_id="testing", aws_secret_access_key="testing")
+                                              **LOCAL_CREDENTIALS)
     made.meta.events.register("after-call", partial(_note_region, region))
     return made
 
@@ -51,7 +52,7 @@ def _client(service: str, region: str, endpoint: str | None, invoke: bool = Fals
 def _endpoint(cfg: KitConfig) -> str | None:
     if cfg.target != "local":
         return None
-    from local_aws.stack.control import ensure_stack
+    from local_aws.face import ensure_stack
 
     return ensure_stack().endpoint
 
@@ -75,7 +76,7 @@ class _LocalSession(boto3.session.Session):
     """A boto3 session whose every client reaches the local stack, with dummy credentials."""
 
     def __init__(self, endpoint: str, region: str) -> None:
-        super().__init__(region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+        super().__init__(region_name=region, **LOCAL_CREDENTIALS)
         self.kit_endpoint = endpoint
 
     def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -137,7 +138,7 @@ def aws_errors() -> Iterator[None]:
     except EndpointConnectionError as e:
         url = str(e.kwargs.get("endpoint_url", "the AWS endpoint")).rstrip("/")
         if "127.0.0.1" in url or "localhost" in url:
-            raise KitError(f"The local stack at {url} does not answer: run local_aws.stack.control.stop_stack() "
+            raise KitError(f"The local stack at {url} does not answer: run `python -m local_aws stop` "
                            "and try again (it restarts on demand).") from None
         raise KitError(f"Could not reach {url}: check your network and that the region exists "
                        "(KIT_REGION), or use target='local' to run offline.") from None

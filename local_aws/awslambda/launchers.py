@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import psutil
 
+from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.core.errors import KitError
 from helpers.core.platform import host_arch, interface_client, local_emulator, rie_binary
 from helpers.core.paths import kit_home
@@ -177,7 +178,7 @@ def emulator_command(port: int, handler: str) -> list[str]:
     runtime interface client (awslambdaric or the kit's stdlib loop) with this Python, without site-packages."""
     client = "awslambdaric" if interface_client() == "awslambdaric" else STDLIB_CLIENT.stem
     emulator = ([str(rie_binary(host_arch()))] if local_emulator() == "rie"  # on the host, both run natively
-                else [sys.executable, "-I", str(API_SERVER)])
+                else [sys.executable, "-I", str(API_SERVER), "--account-id", ACCOUNT_ID])
     return [*emulator, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
             "--runtime-api-address", f"127.0.0.1:{free_port()}",
             sys.executable, "-S", "-m", client, handler]  # -S: no site-packages, as in the image

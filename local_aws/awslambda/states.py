@@ -25,7 +25,7 @@ from typing import Any, Callable
 from urllib.parse import unquote
 
 from local_aws.apigateway.http_events import respond
-from local_aws.ecr.manifest_rules import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
+from helpers.core.aws_facts.image_manifests import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
 
 _FUNCTIONS = re.compile(r"^/2015-03-31/functions/?(?P<name>[^/]*)(?P<rest>/.*)?$")
 _IMAGE = re.compile(r"^[^/]+/(?P<repo>[^@:]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]+))?$")

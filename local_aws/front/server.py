@@ -16,6 +16,7 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import unquote
 
+from helpers.core.aws_facts.account import ACCOUNT_ID, LOCAL_CREDENTIALS
 from helpers.core.errors import KitError
 from local_aws.awslambda.concurrency import Throttled, account_concurrency
 from local_aws.sagemaker.control_plane import SageMakerApi
@@ -27,7 +28,7 @@ from local_aws.awslambda.service import FunctionSpec, ImageNotFound, LocalLambda
 from local_aws.ecr.images import find_image
 from local_aws.ecr.lifecycle_clock import LifecycleClock
 from local_aws.front.lookups import Lookups, may_change_state
-from local_aws.stack.control import ACCOUNT_ID, DUMMY_CREDENTIALS, StackInfo, idle_seconds, info_path, read_info
+from local_aws.stack.control import StackInfo, idle_seconds, info_path, read_info
 from local_aws.stack.processes import remember_endpoint
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
@@ -59,7 +60,7 @@ class Server:
         self.api = WsgiServer("127.0.0.1", api_port, self.gateway.wsgi_app)  # HTTP/1.1 keep-alive, as API Gateway
         self.endpoint = f"http://127.0.0.1:{self.front.server_port}"
         self.lam = LocalLambda(lambda region: self.client("logs", region), {
-            **{k.upper(): v for k, v in DUMMY_CREDENTIALS.items()}, "AWS_SESSION_TOKEN": "testing",
+            **{k.upper(): v for k, v in LOCAL_CREDENTIALS.items()}, "AWS_SESSION_TOKEN": "testing",
             "AWS_ENDPOINT_URL": self.endpoint},  # boto3 inside a function reaches this stack
             account_concurrency=account_concurrency(), before_cold_start=self._before_cold_start)
         self.states = FunctionStates(lambda region: self.client("ecr", region))
@@ -75,7 +76,7 @@ class Server:
         with self._clients_lock:  # creating clients is not thread-safe
             if key not in self._clients:
                 self._clients[key] = self._session.client(service, region_name=region, endpoint_url=self.endpoint,
-                                                          **DUMMY_CREDENTIALS)
+                                                          **LOCAL_CREDENTIALS)
             return self._clients[key]
 
     def touch(self) -> None:
@@ -112,13 +113,13 @@ class Server:
             return self.clock.wsgi(environ, start_response)
         region = m.group("region") if m else "us-east-1"
         if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".PutLifecyclePolicy"):
-            from local_aws.ecr.lifecycle_rules import refuse_invalid_policy
+            from local_aws.ecr.ecr_hooks import refuse_invalid_policy
 
             refused = refuse_invalid_policy(environ, start_response)
             if refused is not None:
                 return refused
         if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".PutImage"):
-            from local_aws.ecr.lifecycle_rules import untag_on_retag
+            from local_aws.ecr.ecr_hooks import untag_on_retag
 
             untag_on_retag(environ, region, ACCOUNT_ID)
         if SageMakerApi.operation(environ):

@@ -25,7 +25,8 @@ from typing import Any, Callable
 
 from helpers.core.errors import KitError
 from local_aws.apigateway.http_events import respond
-from local_aws.sagemaker.invoke_endpoint import ACCOUNT_ID, EndpointError, SageMakerRuntime, ServeSpec
+from helpers.core.aws_facts.account import ACCOUNT_ID
+from local_aws.sagemaker.invoke_endpoint import EndpointError, SageMakerRuntime, ServeSpec
 
 _INVOKE = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/")

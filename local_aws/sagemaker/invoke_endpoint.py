@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.core.errors import KitError
 from local_aws.logs.function_logs import append_log_events
 from local_aws.ecr.images import find_image
@@ -29,7 +30,6 @@ from local_aws.awslambda.launchers import Instance
 from local_aws.stack.ports import free_port
 from local_aws.sagemaker.serve_instances import launch_serve, request, wait_for_ping
 
-ACCOUNT_ID = "123456789012"  # moto's account (local_aws.stack.control.ACCOUNT_ID)
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024  # serverless request and response payload limit
 PASSED_HEADERS = ("Content-Type", "Accept", "X-Amzn-SageMaker-Custom-Attributes")  # what SageMaker forwards
 
