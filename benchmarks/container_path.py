@@ -45,7 +45,7 @@ def measure_runtime(client: Any, runtime: str, model: Path, n_cold: int, n_warm:
     from local_aws.awslambda.container import launch_container
     from local_aws.ecr.images import ImageRecord
     from local_aws.awslambda.service import PeakRss
-    from local_aws.stack.ports import free_port
+    from local_aws.stack.ports import with_free_port
 
     built = build_image(runtime, model=model)
     rec = ImageRecord(uri=f"local/{BENCH_REPOSITORY}:{runtime}", digest="sha256:" + "0" * 64,
@@ -56,7 +56,7 @@ def measure_runtime(client: Any, runtime: str, model: Path, n_cold: int, n_warm:
     peak = 0
     for i in range(n_cold):
         t0 = time.perf_counter()
-        inst = launch_container(rec, env, free_port())
+        inst = with_free_port(lambda port: launch_container(rec, env, port))
         sampler = PeakRss(inst, interval=0.005)
         sampler.start()
         try:

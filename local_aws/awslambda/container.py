@@ -7,7 +7,7 @@ Docker Desktop (macOS, Windows), podman machine and Linux engines.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import docker
 import psutil
@@ -17,7 +17,7 @@ from docker.types import Ulimit
 from helpers.core.engine import require_engine
 from helpers.core.errors import KitError
 from helpers.core.platform import rie_binary
-from local_aws.stack.ports import wait_for_http
+from local_aws.stack.ports import PortLost, wait_for_http
 
 if TYPE_CHECKING:
     from local_aws.ecr.images import ImageRecord
@@ -30,6 +30,7 @@ LABEL = "ltk.launcher"
 # Explicit limits: podman's default crun/runc setup here refuses to raise them (see .ci/container-services).
 ULIMITS = [Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="nproc", soft=1024, hard=1024)]
 READY_TIMEOUT_S = 30.0
+PORT_TAKEN = ("address already in use", "port is already allocated")  # podman's and Docker's words
 
 
 @dataclass
@@ -74,6 +75,25 @@ class ContainerInstance:
             pass
 
 
+def run_published(client: docker.DockerClient, name: str, port: int, **kwargs: Any) -> Container:
+    """`containers.run(..., detach=True)` as `name` (a leftover of that name is replaced); PortLost when the engine
+    cannot publish `port` because another process took it since it was free."""
+    try:
+        client.containers.get(name).remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    try:
+        return client.containers.run(name=name, detach=True, **kwargs)
+    except docker.errors.APIError as err:
+        if not any(s in str(err) for s in PORT_TAKEN):
+            raise
+        try:  # created but not started
+            client.containers.get(name).remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        raise PortLost(f"The container engine could not publish port {port}: {err}") from None
+
+
 def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> ContainerInstance:
     """Start rec.container_image as Lambda would (non-root, read-only, /tmp only) with the emulator on 127.0.0.1:`port`."""
     if not rec.container_image:
@@ -83,21 +103,16 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         image = client.images.get(rec.container_image)
     except docker.errors.ImageNotFound:
         raise KitError(f"Image {rec.container_image} is not in the container engine: rebuild it (02_deploy).") from None
-    name = f"ltk-fn-{port}"
-    try:  # a leftover from a crashed run on the same port: replace it
-        client.containers.get(name).remove(force=True)
-    except docker.errors.NotFound:
-        pass
     entrypoint = [  # the RIE's default log level writes INIT REPORT and INVOKE RTDONE: Init Duration vs Duration
         RIE_IN_CONTAINER, "--runtime-interface-emulator-address", f"0.0.0.0:{RIE_PORT}",
         *(image.attrs["Config"].get("Entrypoint") or []),
     ]
-    container = client.containers.run(
-        rec.container_image,
+    container = run_published(
+        client, f"ltk-fn-{port}", port,
+        image=rec.container_image,
         command=[rec.handler],
         entrypoint=entrypoint,
         environment=env,
-        name=name,
         ports={f"{RIE_PORT}/tcp": ("127.0.0.1", port)},
         user=SANDBOX_USER,
         read_only=True,
@@ -105,7 +120,6 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         volumes={str(rie_binary(rec.architecture)): {"bind": RIE_IN_CONTAINER, "mode": "ro"}},
         ulimits=ULIMITS,
         labels={LABEL: "container"},
-        detach=True,
     )
     instance = ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container)
     if not wait_for_http(port, READY_TIMEOUT_S, instance.alive):

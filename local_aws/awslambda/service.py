@@ -22,7 +22,7 @@ from typing import Any, Callable
 from local_aws.awslambda.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Environment, Environments
 from local_aws.logs.function_logs import FunctionLogs
 from local_aws.ecr.images import find_image
-from local_aws.awslambda.launchers import INVOKE_PATH, Instance, free_port, launch_instance
+from local_aws.awslambda.launchers import INVOKE_PATH, Instance, launch_instance
 from local_aws.awslambda.peak_rss import PeakRss  # noqa: F401 - also imported from here by the benchmarks
 
 MiB = 1024 * 1024
@@ -205,7 +205,7 @@ class LocalLambda:
             raise ImageNotFound(spec.image_uri)
         if spec.handler:
             rec = replace(rec, handler=spec.handler)
-        env.instance = launch_instance(rec, self._env(spec, env.stream), free_port())
+        env.instance = launch_instance(rec, self._env(spec, env.stream))
         return True
 
     def _rie_logs(self, inst: Instance, wait: bool) -> str:

@@ -27,7 +27,7 @@ from helpers.core.errors import KitError
 from local_aws.logs.function_logs import append_log_events
 from local_aws.ecr.images import find_image
 from local_aws.awslambda.launchers import Instance
-from local_aws.stack.ports import free_port
+from local_aws.stack.ports import with_free_port
 from local_aws.sagemaker.serve_instances import launch_serve, request, wait_for_ping
 
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024  # serverless request and response payload limit
@@ -104,7 +104,7 @@ class SageMakerRuntime:
             raise KitError(f"The image {spec.image_uri} is not in the local image store: push it with 02_build_image.")
         t0 = time.monotonic()
         try:
-            inst = launch_serve(rec, dict(spec.env), free_port())
+            inst = with_free_port(lambda port: launch_serve(rec, dict(spec.env), port))
         except KitError:
             raise
         except Exception as e:  # the engine refused the container, the host could not start the process

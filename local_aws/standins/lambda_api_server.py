@@ -76,7 +76,11 @@ class Sandbox:
     """The runtime process, the Runtime API it talks to, and the invocation in flight."""
 
     def __init__(self, cmd: list[str], api_address: tuple[str, int], timeout_s: float, account_id: str) -> None:
-        self.cmd, self.api_address, self.timeout_s, self.account_id = cmd, api_address, timeout_s, account_id
+        self.cmd, self.timeout_s, self.account_id = cmd, timeout_s, account_id
+        # Bind and hand over: the Runtime API binds a free port itself and hands it to the runtime process in
+        # AWS_LAMBDA_RUNTIME_API, so no other process can take it between choosing and binding (the port given is
+        # not used; a restarted runtime gets a fresh one too, so nothing stale reaches it).
+        self.api_address = (api_address[0], 0)
         self.cond = threading.Condition()
         self.invoke_lock = threading.Lock()
         self.proc: subprocess.Popen | None = None
@@ -90,7 +94,6 @@ class Sandbox:
     # --- the runtime process (all under self.cond)
     def _start(self) -> None:
         self.api = _Server(self.api_address, RuntimeApi, self)
-        self.api_address = (self.api_address[0], 0)  # a restarted runtime gets a fresh port: nothing stale reaches it
         threading.Thread(target=self.api.serve_forever, daemon=True).start()
         host, port = self.api.server_address[:2]
         env = {**os.environ, "AWS_LAMBDA_RUNTIME_API": f"{host}:{port}", "_HANDLER": self.cmd[-1]}
