@@ -164,6 +164,18 @@ def test_no_module_is_over_300_lines_without_a_reason(top: str) -> None:
     assert not long, "split these, or say why at their top: " + ", ".join(long)
 
 
+MAX_FUNCTION_LINES = 50
+
+
+@pytest.mark.parametrize("top", ["helpers", "local_aws", "lambda_app", "benchmarks"])
+def test_no_function_is_over_50_lines(top: str) -> None:
+    long = [f"{p.relative_to(REPO_ROOT)}:{n.lineno} {n.name} ({n.end_lineno - n.lineno + 1} lines)"
+            for p in sorted((REPO_ROOT / top).rglob("*.py")) for n in ast.walk(ast.parse(p.read_text()))
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and (n.end_lineno or n.lineno) - n.lineno + 1 > MAX_FUNCTION_LINES]
+    assert not long, "split these: " + ", ".join(long)
+
+
 def test_module_names_are_unique() -> None:
     names: dict[str, list[str]] = {}
     for top in ("helpers", "local_aws", "lambda_app", "benchmarks"):

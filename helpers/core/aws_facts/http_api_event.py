@@ -16,6 +16,24 @@ from helpers.core.aws_facts.account import ACCOUNT_ID
 TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded)|application/[\w.+-]+\+(json|xml))")
 
 
+def _request_context(api: dict[str, Any], route_key: str, stage: str, method: str, raw_path: str,
+                     hdrs: dict[str, str], source_ip: str) -> dict[str, Any]:
+    domain = hdrs.get("host", f"{api['ApiId']}.execute-api.localhost")
+    return {
+        "accountId": api.get("_AccountId", ACCOUNT_ID),
+        "apiId": api["ApiId"],
+        "domainName": domain,
+        "domainPrefix": domain.split(".")[0],
+        "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
+                 "userAgent": hdrs.get("user-agent", "")},
+        "requestId": base64.b64encode(secrets.token_bytes(12)).decode(),
+        "routeKey": route_key,
+        "stage": stage,
+        "time": datetime.now(timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "timeEpoch": int(time.time() * 1000),
+    }
+
+
 def build_event(*, api: dict[str, Any], route_key: str, stage: str, method: str, raw_path: str, raw_query: str,
                 headers: list[tuple[str, str]], body: bytes, source_ip: str, path_params: dict[str, str],
                 stage_variables: dict[str, str] | None = None) -> dict[str, Any]:
@@ -31,27 +49,13 @@ def build_event(*, api: dict[str, Any], route_key: str, stage: str, method: str,
     query: dict[str, str] = {}
     for k, v in parse_qsl(raw_query, keep_blank_values=True):
         query[k] = f"{query[k]},{v}" if k in query else v
-    now = datetime.now(timezone.utc)
-    domain = hdrs.get("host", f"{api['ApiId']}.execute-api.localhost")
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": raw_path,
         "rawQueryString": raw_query,
         "headers": hdrs,
-        "requestContext": {
-            "accountId": api.get("_AccountId", ACCOUNT_ID),
-            "apiId": api["ApiId"],
-            "domainName": domain,
-            "domainPrefix": domain.split(".")[0],
-            "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
-                     "userAgent": hdrs.get("user-agent", "")},
-            "requestId": base64.b64encode(secrets.token_bytes(12)).decode(),
-            "routeKey": route_key,
-            "stage": stage,
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(time.time() * 1000),
-        },
+        "requestContext": _request_context(api, route_key, stage, method, raw_path, hdrs, source_ip),
         "isBase64Encoded": False,
     }
     if cookies:
