@@ -11,9 +11,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from http import HTTPStatus
 from typing import Any
 
+from helpers.core.aws_facts.iam_match import allows_service
 
 
 @dataclass
@@ -154,34 +154,5 @@ def lambda_arn_of(integration: dict[str, Any]) -> str | None:
 
 def invoke_allowed(policy: dict[str, Any] | None, source_arn: str) -> bool:
     """Whether the function's resource policy lets API Gateway (this source ARN) invoke it, as AWS checks."""
-    for st in (policy or {}).get("Statement", []):
-        principal = st.get("Principal")
-        service = principal.get("Service") if isinstance(principal, dict) else principal
-        services = service if isinstance(service, list) else [service]
-        actions = st.get("Action")
-        actions = actions if isinstance(actions, list) else [actions]
-        if st.get("Effect") != "Allow" or "apigateway.amazonaws.com" not in services:
-            continue
-        if not any(a in ("lambda:InvokeFunction", "lambda:*", "*") for a in actions):
-            continue
-        cond = (st.get("Condition") or {})
-        patterns = [v for op in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
-                    for v in _as_list((cond.get(op) or {}).get("AWS:SourceArn"))]
-        if not patterns or any(fnmatchcase(source_arn, p) for p in patterns):
-            return True
-    return False
+    return allows_service(policy, "apigateway.amazonaws.com", "lambda:InvokeFunction", source_arn)
 
-
-def _as_list(v: Any) -> list[str]:
-    return [] if v is None else v if isinstance(v, list) else [v]
-
-
-def respond(start_response: Any, status: int, headers: dict[str, str], body: bytes,
-            extra: list[tuple[str, str]] | None = None) -> list[bytes]:
-    """Start a WSGI response with `status`, `headers` (+ `extra` repeated headers) and a content-length; the body."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown"
-    start_response(f"{status} {phrase}", [*headers.items(), *(extra or []), ("content-length", str(len(body)))])
-    return [body]

@@ -2,18 +2,17 @@
 only their shape), and a re-pushed mutable tag leaving the old image untagged (moto deletes it)."""
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 from helpers.core.aws_facts.ecr_lifecycle import validate_policy
-from local_aws.apigateway.http_events import respond
+from local_aws.error_answers import EcrError
+from local_aws.front.wsgi import peek_body
 
 
 def refuse_invalid_policy(environ: dict, start_response: Any) -> Any | None:
     """The stack's answer to a PutLifecyclePolicy ECR would refuse (moto checks only its shape); None: let it pass."""
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+    body = peek_body(environ)
     try:
         problems = validate_policy(json.loads(json.loads(body)["lifecyclePolicyText"]))
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -22,8 +21,7 @@ def refuse_invalid_policy(environ: dict, start_response: Any) -> Any | None:
         return None
     message = ("Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: "
                f"'Lifecycle policy validation failure: {'; '.join(problems)}'")
-    return respond(start_response, 400, {"content-type": "application/x-amz-json-1.1"},
-                   json.dumps({"__type": "InvalidParameterException", "message": message}).encode())
+    return EcrError(400, "InvalidParameterException", message).respond(start_response)
 
 
 def untag_on_retag(environ: dict, region: str, account: str) -> None:
@@ -32,8 +30,7 @@ def untag_on_retag(environ: dict, region: str, account: str) -> None:
     take the tag off the old image first, as ECR does."""
     from moto.ecr.models import ecr_backends
 
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+    body = peek_body(environ)
     try:
         doc = json.loads(body)
         repository = ecr_backends[doc.get("registryId") or account][region].repositories[doc["repositoryName"]]

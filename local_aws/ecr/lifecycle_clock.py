@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from helpers.core.aws_facts.ecr_lifecycle import evaluate_policy
-from local_aws.apigateway.http_events import respond
+from local_aws.front.wsgi import respond
+from local_aws.error_answers import KitApiError
 
 
 class LifecycleClock:
@@ -50,8 +51,7 @@ class LifecycleClock:
                 doc = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
                 expired = self.advance(float(doc.get("advance_days", 0)), str(doc.get("region") or "us-east-1"))
             except (ValueError, TypeError, AttributeError) as e:
-                return respond(start_response, 400, {"content-type": "application/json"},
-                               json.dumps({"message": f"bad clock request: {e}"}).encode())
+                return KitApiError(400, "BadRequest", f"bad clock request: {e}").respond(start_response)
         body = {"now": self.now().isoformat(), "offset_days": self.offset_days, "expired": expired}
         return respond(start_response, 200, {"content-type": "application/json"}, json.dumps(body).encode())
 

@@ -29,7 +29,7 @@ import psutil
 from filelock import FileLock
 
 from helpers.core.errors import KitError
-from helpers.core.paths import REPO_ROOT, kit_home
+from helpers.core.paths import REPO_ROOT, kit_home, write_json
 from local_aws.awslambda.concurrency import account_concurrency
 from local_aws.stack.processes import SERVER_MODULE, is_stack_process, kill_all, stack_servers, stop_orphans
 
@@ -179,7 +179,7 @@ def _await_stack(pid: int, alive: Callable[[], bool], t0: float, timeout: float)
         info = read_info()
         if info and info.pid == pid and _healthy(info):
             info.start_seconds = round(time.monotonic() - t0, 3)
-            info_path().write_text(json.dumps(asdict(info)))
+            write_json(info_path(), asdict(info))
             return info
         time.sleep(0.1)
     _kill_tree(pid)
