@@ -34,6 +34,9 @@ def role_commands(cfg: KitConfig, account: str) -> list[Command]:
         aws_command("iam", "PutRolePolicy", {"RoleName": name, "PolicyName": LOG_POLICY_NAME,
                                              "PolicyDocument": json.dumps(log_policy(cfg, account))},
                     "its one permission: write its own functions' logs"),
+        Command(("aws", "iam", "wait", "role-exists", "--role-name", name),
+                "IAM is eventually consistent: if create-function then says the role cannot be assumed, wait a "
+                "few seconds and run it again"),
     ]
 
 
