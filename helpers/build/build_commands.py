@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 
-from helpers.build.ecr import REPOSITORY
-from helpers.build.image_spec import IMAGE_NAME, MODEL_LABEL, PLATFORMS
+from helpers.build.base_image import AWS_BASE
+from helpers.build.ecr import REPOSITORY, PushedImage
+from helpers.build.image_spec import IMAGE_NAME, MODEL_LABEL, PLATFORMS, BuiltImage
 from helpers.build.registry import lambda_pull_statement
 from helpers.core.config import KitConfig
+from helpers.core.paths import shown_path
 from helpers.core.shell_commands import Command, aws_command
 
 ECR_HOST = "{account}.dkr.ecr.{region}.amazonaws.com"
@@ -56,3 +58,23 @@ def push_commands(region: str, image_uri: str, runtime: str, version: str) -> li
 def image_uri(cfg: KitConfig, account: str, runtime: str, version: str) -> str:
     """The URI of a pushed image, `ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX-translator:RUNTIME-VERSION`."""
     return f"{ECR_HOST.format(account=account, region=cfg.region)}/{cfg.name(REPOSITORY)}:{runtime}-{version}"
+
+
+def for_built(built: dict[str, BuiltImage]) -> list[Command]:
+    """`docker build` for each built runtime, on AWS's base (what a terminal with network access builds on)."""
+    return [build_command(rt, b.staged.arch, b.staged.version, AWS_BASE, shown_path(b.staged.context))
+            for rt, b in built.items()]
+
+
+def for_push(cfg: KitConfig, pushed: dict[str, PushedImage]) -> list[Command]:
+    """The repository, one login, and the tag and push of each pushed image."""
+    first = next(iter(pushed.values()))
+    account = first.uri.split(".", 1)[0]
+    out = repository_commands(cfg, account) + push_commands(cfg.region, first.uri, first.runtime, _version(first))
+    for p in list(pushed.values())[1:]:
+        out += push_commands(cfg.region, p.uri, p.runtime, _version(p))[1:]  # logged in already
+    return out
+
+
+def _version(pushed: PushedImage) -> str:
+    return pushed.uri.rsplit(":", 1)[1].split("-", 1)[1]

@@ -11,7 +11,7 @@ import dataclasses
 
 from helpers.build.build_commands import build_command, push_commands, repository_commands
 from helpers.build.ecr import REPOSITORY
-from helpers.build.image_spec import KNOWN_BASES
+from helpers.build.base_image import AWS_BASE
 from helpers.core.config import KitConfig, get_config
 from helpers.core.paths import REPO_ROOT
 from helpers.core.shell_commands import Command, aws_command, script
@@ -23,7 +23,6 @@ from helpers.sagemaker.execution_role import POLICY_NAME
 from helpers.sagemaker.serverless_settings import execution_role_name
 
 SCRIPT = REPO_ROOT / "docs" / "deploy-by-hand.sh"
-AWS_BASE = next(iter(k for k in KNOWN_BASES if k.endswith("python:3.12")))  # the Dockerfile's default base
 RUNTIME, ARCH = "slim", "x86_64"
 SENTENCE = "Les deux chiens marchent dans le parc."
 
@@ -64,7 +63,7 @@ ACCOUNT=$(aws sts get-caller-identity --query Account --output text)
 VERSION=$(python3 -c 'import json; print(json.load(open(".kit/model/model_card.json"))["version"])')
 # The build context as 02 stages it: Dockerfile, .dockerignore, wheelhouse/ (the wheels), lambda_app/, model/.
 CONTEXT=$(.venv/bin/python -c 'from helpers.build.staging import stage_context; from helpers.build.image_spec import \\
-KNOWN_BASES as B; print(stage_context("slim", "x86_64", base=B["public.ecr.aws/lambda/python:3.12"]).context)')
+KNOWN_BASES as B; print(stage_context("slim", "x86_64", base=B["{AWS_BASE}"]).context)')
 """
 
 
@@ -103,7 +102,7 @@ def deployment_script() -> str:
          + [serverless_commands.invoke_command(cfg, SENTENCE)]),
         ("04 · remove everything", delete_commands(cfg, found)),
     ]
-    return HEADER + "".join(_section(title, commands) for title, commands in sections)
+    return HEADER.replace("{AWS_BASE}", AWS_BASE) + "".join(_section(title, commands) for title, commands in sections)
 
 
 if __name__ == "__main__":

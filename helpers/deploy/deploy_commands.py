@@ -15,6 +15,7 @@ import shlex
 from helpers.core.config import KitConfig
 from helpers.core.shell_commands import Command, aws_command
 from helpers.deploy.calls import curl_command
+from helpers.deploy.function import Function
 from helpers.deploy.role import LOG_POLICY_NAME, TRUST_POLICY, log_policy
 from helpers.deploy.settings import (CORS, INTEGRATION_TIMEOUT_MS, LOG_RETENTION_DAYS, MEMORY_MB, RESERVED_CONCURRENCY,
                                      ROUTES, STAGE, THROTTLING, TIMEOUT_S, api_name, function_name, log_group_name,
@@ -105,3 +106,8 @@ def api_url(region: str, api_id: str = "${API_ID}") -> str:
 def curl(url: str, sentence: str) -> Command:
     """The seed's `curl` step against `url` (calls.curl_command, as a Command)."""
     return Command(tuple(shlex.split(curl_command(url, sentence))), "translate one sentence through the API")
+
+
+def for_functions(cfg: KitConfig, functions: dict[str, Function], role_arn: str) -> list[Command]:
+    """function_commands for each deployed function (its runtime, image and architecture)."""
+    return [c for rt, f in functions.items() for c in function_commands(cfg, rt, f.image_uri, role_arn, f.architecture)]

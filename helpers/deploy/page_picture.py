@@ -58,11 +58,12 @@ def page_screenshot(url: str, sentence: str, path: Path | None = None) -> Path |
     try:
         driver.get(url)
         WebDriverWait(driver, WAIT_S).until(lambda d: "version" in d.find_element(By.ID, "model").text)
-        box = driver.find_element(By.ID, "fr")
+        box, placeholder = driver.find_element(By.ID, "fr"), driver.find_element(By.ID, "en").text
         box.clear()
         box.send_keys(sentence)
-        driver.find_element(By.ID, "go").click()
-        WebDriverWait(driver, WAIT_S).until(lambda d: d.find_element(By.ID, "en").text.strip() != "")
+        driver.find_element(By.ID, "go").click()  # then wait for the API's answer (or its error) on the page
+        WebDriverWait(driver, WAIT_S).until(lambda d: d.find_element(By.ID, "en").text not in ("", placeholder)
+                                            or d.find_element(By.ID, "error").is_displayed())
         driver.save_screenshot(str(path))
     finally:
         driver.quit()
