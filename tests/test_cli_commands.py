@@ -113,13 +113,13 @@ def test_the_commands_shown_send_what_the_helpers_send(sent: Sent, tmp_path: Pat
     gw = helpers.aws.client("apigatewayv2", cfg)
     integration = gw.get_integrations(ApiId=d.api.api_id)["Items"][0]["IntegrationId"]
 
-    for command in build_commands.repository_commands(cfg, account):  # 02
+    for command in (c for c in build_commands.for_push(cfg, {"slim": pushed}) if c.service):  # 02
         assert_sent(sent, command)
-    login, tag, push = build_commands.push_commands(cfg.region, pushed.uri, "slim", "v1")
+    login, tag, push = build_commands.for_push(cfg, {"slim": pushed})[2:]
     assert login.pipe[-1] == pushed.uri.split("/")[0] and tag.argv[-1] == push.argv[-1] == pushed.uri
     assert pushed.uri == build_commands.image_uri(cfg, account, "slim", "v1")
     shown = (deploy_commands.role_commands(cfg, account)  # 03
-             + deploy_commands.function_commands(cfg, "slim", pushed.uri, d.role_arn, fn.architecture)
+             + deploy_commands.for_functions(cfg, d.functions, d.role_arn)
              + deploy_commands.api_commands(cfg, fn.arn, d.api.api_id, integration))
     for command in (c for c in shown if c.service):
         assert_sent(sent, command)
