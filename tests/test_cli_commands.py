@@ -10,13 +10,11 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
 
 import helpers.aws
 from helpers.build import build_commands, builder, ecr
-from helpers.build.image_spec import BuiltImage, StagedImage
-from helpers.build.layers import dir_bytes, write_layer
+from helpers.build.image_spec import StagedImage
 from helpers.cleanup import cleanup_commands, delete_kit_resources, find_kit_resources
 from helpers.core.config import get_config
 from helpers.core.shell_commands import Command, quote
@@ -27,7 +25,8 @@ from helpers.sagemaker.endpoint import ensure_endpoint_config, ensure_model
 from helpers.sagemaker.execution_role import ensure_execution_role
 from helpers.sagemaker.serverless_settings import MAX_CONCURRENCY, MEMORY_MB, endpoint_name
 
-HANDLERS = Path(__file__).parent / "handlers"
+from boto_recording import hook_new_clients, stand_in_image
+
 IGNORED = {"Description"}  # prose the helpers add; a command without it creates the same resource
 
 
@@ -47,19 +46,8 @@ class Sent:
 @pytest.fixture
 def sent(local_stack, monkeypatch: pytest.MonkeyPatch) -> Sent:
     rec = Sent()
-    create = botocore.session.Session.create_client
-
-    def create_client(self, *args, **kwargs):
-        made = create(self, *args, **kwargs)
-        made.meta.events.register("before-parameter-build", rec.hook)
-        return made
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
-    helpers.aws._client.cache_clear()
-    helpers.aws._session.cache_clear()
-    yield rec
-    helpers.aws._client.cache_clear()
-    helpers.aws._session.cache_clear()
+    with hook_new_clients(monkeypatch, "before-parameter-build", rec.hook):
+        yield rec
 
 
 def _norm(value: Any) -> Any:
@@ -93,15 +81,6 @@ def assert_sent(rec: Sent, command: Command, exact: bool = True) -> None:
     want = _norm(command.params)
     ok = [p for p in candidates if (_norm(p) == want if exact else _contains(_norm(p), want))]
     assert ok, f"{command.shell()}\n  sends {want}\n  the helpers sent {[_norm(p) for p in candidates]}"
-
-
-def stand_in_image(tmp_path: Path) -> BuiltImage:
-    tarball = tmp_path / "layer.tar.gz"
-    digest, diff_id = write_layer(HANDLERS, tarball)
-    return BuiltImage(staged=StagedImage(
-        runtime="slim", arch="x86_64", version="v1", context=str(tmp_path), key="k", env={"MODEL_RUNTIME": "slim"},
-        cmd=["kit_test_app.app.handler"], task_root=str(HANDLERS), tarball=str(tarball), layer_digest=digest,
-        diff_id=diff_id, task_root_bytes=dir_bytes(HANDLERS), tar_gz_bytes=tarball.stat().st_size))
 
 
 def test_the_commands_shown_send_what_the_helpers_send(sent: Sent, tmp_path: Path) -> None:
