@@ -62,8 +62,13 @@ def image_uri(cfg: KitConfig, account: str, runtime: str, version: str) -> str:
 
 def for_built(built: dict[str, BuiltImage]) -> list[Command]:
     """`docker build` for each built runtime, on AWS's base (what a terminal with network access builds on)."""
-    return [build_command(rt, b.staged.arch, b.staged.version, AWS_BASE, shown_path(b.staged.context))
+    return [build_command(rt, b.staged.arch, b.staged.version, AWS_BASE, _shell_path(b.staged.context))
             for rt, b in built.items()]
+
+
+def _shell_path(path: str) -> str:
+    """The path as 02 shows it (no home folder), with `$KIT_HOME` written so the shell expands it."""
+    return shown_path(path).replace("$KIT_HOME", "${KIT_HOME}")
 
 
 def for_push(cfg: KitConfig, pushed: dict[str, PushedImage]) -> list[Command]:

@@ -24,7 +24,7 @@ class Described:
     throttle: str
     integrated: str  # the function the API's integration calls
     functions: dict[str, str] = field(default_factory=dict)  # name -> "512 MB, x86_64"
-    images: dict[str, str] = field(default_factory=dict)  # function -> "repo:tag @ sha256:abc..."
+    images: dict[str, str] = field(default_factory=dict)  # function -> "repo:tag\n  @ sha256:abc..."
     roles: set[str] = field(default_factory=set)
     log_groups: dict[str, str] = field(default_factory=dict)  # name -> "7-day retention"
 
@@ -46,7 +46,7 @@ def describe_deployment(cfg: KitConfig, functions: list[str]) -> Described:
             conf, code = got["Configuration"], got["Code"]
             out.functions[name] = f"{conf['MemorySize']} MB, {conf.get('Architectures', ['x86_64'])[0]}"
             resolved = code.get("ResolvedImageUri", "")
-            digest = f" @ {resolved.split('@')[1][:19]}..." if "@" in resolved else ""
+            digest = f"\n  @ {resolved.split('@')[1][:19]}..." if "@" in resolved else ""
             out.images[name] = code.get("ImageUri", "").split("/", 1)[-1] + digest
             out.roles.add(conf["Role"].rsplit("/", 1)[1])
             group = log_group_name(name)
@@ -78,12 +78,12 @@ def draw_architecture(d: Described) -> Figure:
     _box(ax, 0.25, 0.55, "HTTP API", [d.api, *d.routes, d.throttle], "#fde3c8")
     _box(ax, 0.53, 0.55, "Lambda functions", [f"{n}{' <- API' if n == d.integrated else ''}: {s}"
                                               for n, s in d.functions.items()], "#ffd7a8")
-    _box(ax, 0.85, 0.55, "images in ECR", list(dict.fromkeys(d.images.values())), "#d6e9f8")
+    _box(ax, 0.87, 0.55, "images in ECR", list(dict.fromkeys(d.images.values())), "#d6e9f8")
     _box(ax, 0.53, 0.88, "IAM execution role", sorted(d.roles), "#e4f3d8")
     _box(ax, 0.53, 0.16, "CloudWatch log groups", [f"{g} ({r})" for g, r in d.log_groups.items()], "#eeeeee")
     _arrow(ax, (0.115, 0.55), (0.16, 0.55), "request")
     _arrow(ax, (0.345, 0.55), (0.385, 0.55), "payload 2.0")
-    _arrow(ax, (0.675, 0.55), (0.715, 0.55), "runs")
+    _arrow(ax, (0.675, 0.55), (0.755, 0.55), "runs")
     _arrow(ax, (0.53, 0.81), (0.53, 0.66), "runs as")
     _arrow(ax, (0.53, 0.45), (0.53, 0.25), "logs, REPORT")
     ax.set_title("What 03 created, as the AWS APIs describe it", fontsize=10)
