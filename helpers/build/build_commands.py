@@ -3,7 +3,9 @@ creates it, and the login, tag and push of an engine push (tests/test_cli_comman
 
 The login is ECR's documented one: `aws ecr get-login-password --region REGION | docker login --username AWS
 --password-stdin ACCOUNT.dkr.ecr.REGION.amazonaws.com` ("Pushing a Docker image to an Amazon ECR private
-repository", docs.aws.amazon.com/AmazonECR/latest/userguide/docker-push-ecr-image.html).
+repository", docs.aws.amazon.com/AmazonECR/latest/userguide/docker-push-ecr-image.html); the password is ECR's
+authorization token, "valid for 12 hours" (`aws ecr get-login-password`,
+docs.aws.amazon.com/cli/latest/reference/ecr/get-login-password.html).
 """
 from __future__ import annotations
 

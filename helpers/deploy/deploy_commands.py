@@ -5,7 +5,8 @@ the commands that create them capture them.
 
 CLI references: `aws lambda create-function` (docs.aws.amazon.com/cli/latest/reference/lambda/create-function.html),
 `aws apigatewayv2 create-api|create-integration|create-route|create-stage`, `aws lambda add-permission`,
-`aws lambda wait function-active-v2`.
+`aws lambda wait function-active-v2` ("Waits for the function's State to be Active ... after new function
+creation", docs.aws.amazon.com/cli/latest/reference/lambda/wait/function-active-v2.html), `aws iam wait role-exists`.
 """
 from __future__ import annotations
 

@@ -4,7 +4,9 @@ endpoint as `aws sagemaker` calls with the values the helpers use (execution_rol
 
 CLI references: `aws sagemaker create-model|create-endpoint-config|create-endpoint`, `aws sagemaker wait
 endpoint-in-service`, `aws sagemaker-runtime invoke-endpoint` (docs.aws.amazon.com/cli/latest/reference/sagemaker/);
-AWS CLI v2 reads `--body` as base64 unless told `--cli-binary-format raw-in-base64-out`.
+AWS CLI v2 reads `--body` as base64 unless told `--cli-binary-format raw-in-base64-out` ("cli_binary_format",
+docs.aws.amazon.com/sdkref/latest/guide/setting-global-cli_binary_format.html). The waiters are botocore's
+EndpointInService and EndpointDeleted, which the CLI exposes as `aws sagemaker wait ...`.
 """
 from __future__ import annotations
 
