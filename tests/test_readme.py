@@ -100,7 +100,8 @@ def test_every_number_in_the_readme_is_marked() -> None:
         text = text.replace(name, "")
     text = re.sub(r"`[^`]*`|\([^)]*\.(?:png|md|json|sh)\)", "", text)  # code and link targets are names
     text = re.sub(r"\b0[1-4]b?\b", "", text)  # notebooks: 01 ... 04, 03b
-    assert NUMBER.findall(text) == [], f"{NUMBER.findall(text)}: numbers in the README without a source marker (<!--n:KEY-->VALUE<!--/n-->)"
+    unmarked = NUMBER.findall(text)
+    assert unmarked == [], f"{unmarked}: numbers in the README without a source marker (<!--n:KEY-->VALUE<!--/n-->)"
 
 
 def test_the_checks_can_fail() -> None:

@@ -44,8 +44,8 @@ def delete_commands(cfg: KitConfig, found: dict[str, list[str]]) -> list[Command
         if role in policy:
             out.append(aws_command("iam", "DeleteRolePolicy", {"RoleName": role, "PolicyName": policy[role]}))
         out.append(aws_command("iam", "DeleteRole", {"RoleName": role}))
-    out += [aws_command("ecr", "DeleteRepository", {"repositoryName": r, "force": True}, "the repository and its images")
-            for r in found.get("ecr_repositories", [])]
+    out += [aws_command("ecr", "DeleteRepository", {"repositoryName": r, "force": True},
+                        "the repository and its images") for r in found.get("ecr_repositories", [])]
     out += [aws_command("logs", "DeleteLogGroup", {"logGroupName": g}) for g in found.get("log_groups", [])]
     return out
 
@@ -83,7 +83,8 @@ def deployment_script() -> str:
     sm_role = f"arn:aws:iam::{account}:role/{execution_role_name(cfg)}"
     model, config = cfg.name(f"translator-{RUNTIME}-byhand"), cfg.name("translator-sls-byhand")
     found = {"http_apis": [f"{cfg.name('translator-api')} (${{API_ID}})"],
-             "lambda_functions": [cfg.name("translator-" + RUNTIME)], "sagemaker_endpoints": [cfg.name("translator-sls")],
+             "lambda_functions": [cfg.name("translator-" + RUNTIME)],
+             "sagemaker_endpoints": [cfg.name("translator-sls")],
              "sagemaker_endpoint_configs": [config], "sagemaker_models": [model],
              "iam_roles": [execution_role_name(cfg), role_name(cfg)], "ecr_repositories": [cfg.name(REPOSITORY)],
              "log_groups": [f"/aws/lambda/{cfg.name('translator-' + RUNTIME)}",

@@ -65,8 +65,9 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float], label: str 
     ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#333333", "lw": 1.2})
     if label:
         vertical = start[0] == end[0]
-        ax.text((start[0] + end[0]) / 2 + (0.008 if vertical else 0), (start[1] + end[1]) / 2 + (0 if vertical else 0.03),
-                label, ha="left" if vertical else "center", va="center", fontsize=7, color="#333333")
+        x, y = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+        ax.text(x + (0.008 if vertical else 0), y + (0 if vertical else 0.03), label,
+                ha="left" if vertical else "center", va="center", fontsize=7, color="#333333")
 
 
 def draw_architecture(d: Described) -> Figure:
