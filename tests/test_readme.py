@@ -108,3 +108,11 @@ def test_the_checks_can_fail() -> None:
     assert duration(102.7) == "2 min" and duration(4.6) == "5 s"
     assert NUMBER.findall("about 16 dollars, 0.5 GB, x86_64, 01_train, WSL2") == ["16", "0.5"]
     assert MARKER.findall("a <!--n:time:04_cleanup-->7 s<!--/n--> run") == [("time:04_cleanup", "7 s")]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/REFERENCE.md", "docs/GLOSSARY.md"])
+def test_relative_links_point_at_files_that_exist(page: str) -> None:
+    path = REPO_ROOT / page
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", path.read_text())
+    missing = [t for t in targets if "://" not in t and not (path.parent / t).exists()]
+    assert missing == [], f"{page} links to files that do not exist: {missing}"
