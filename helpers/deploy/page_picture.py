@@ -5,13 +5,14 @@ Without Chromium, chromedriver or selenium, it says what to install instead.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from helpers.core.paths import kit_home
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+FLAGS = ("--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=900,760")
 WAIT_S = 60  # the page's first request may cold-start the function
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -35,7 +36,8 @@ def _driver(profile: Path) -> Any:
 
     options = webdriver.ChromeOptions()
     options.binary_location = next(str(shutil.which(b)) for b in BROWSERS if shutil.which(b))
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+    root = hasattr(os, "geteuid") and os.geteuid() == 0  # Chromium's sandbox refuses to run as root (containers, CI)
+    for flag in (*FLAGS, f"--user-data-dir={profile}", *(("--no-sandbox",) if root else ())):
         options.add_argument(flag)
     return webdriver.Chrome(options=options, service=Service(str(shutil.which("chromedriver"))))
 
