@@ -115,7 +115,7 @@ def _client_error(e: ClientError) -> KitError | None:
                         "or new temporary keys), then re-run this cell.")
     if code in _DENIED:
         return KitError(f"AWS refused {op} ({code}: {msg}): give your IAM user the permissions in "
-                        "docs/iam-policy.json (README, 'IAM permissions').")
+                        "docs/iam-policy.json (docs/REFERENCE.md, 'IAM permissions').")
     return None
 
 

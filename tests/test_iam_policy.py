@@ -8,13 +8,11 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-import botocore.session
 import pytest
 
 import helpers.aws
 from helpers.build import ecr
 from helpers.build.image_spec import BuiltImage, StagedImage
-from helpers.build.layers import dir_bytes, write_layer
 from helpers.build.registry import stored_sizes
 from helpers.cleanup import (apply_lifecycle_policy, delete_kit_resources, lifecycle_policy, preview_lifecycle,
                              prove_nothing_left)
@@ -27,8 +25,9 @@ from helpers.deploy.reports import report_lines
 from helpers.deploy import role as deploy_role
 from helpers.deploy import settings as deploy_settings
 
+from boto_recording import hook_new_clients, stand_in_image
+
 POLICY = REPO_ROOT / "docs" / "iam-policy.json"
-HANDLERS = Path(__file__).parent / "handlers"
 SERVICE_PREFIX = {"ecr": "ecr", "lambda": "lambda", "iam": "iam", "logs": "logs", "sts": "sts",
                   "sagemaker": "sagemaker", "sagemaker-runtime": "sagemaker", "cloudwatch": "cloudwatch",
                   "apigatewayv2": "apigateway"}
@@ -104,19 +103,8 @@ class Recorder:
 def recorded(local_stack, monkeypatch: pytest.MonkeyPatch) -> Recorder:
     """Every (service, operation) the helpers' boto3 clients call from now on (botocore `before-call`)."""
     rec = Recorder()
-    create = botocore.session.Session.create_client
-
-    def create_client(self, *args, **kwargs):
-        made = create(self, *args, **kwargs)
-        made.meta.events.register("before-call", rec.hook)
-        return made
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
-    helpers.aws._client.cache_clear()  # new clients, so every one carries the hook
-    helpers.aws._session.cache_clear()  # and new sessions: the sagemaker SDK caches its clients per session
-    yield rec
-    helpers.aws._client.cache_clear()
-    helpers.aws._session.cache_clear()
+    with hook_new_clients(monkeypatch, "before-call", rec.hook):
+        yield rec
 
 
 def drift(cfg, d) -> None:
@@ -141,16 +129,6 @@ def drift(cfg, d) -> None:
     lam.remove_permission(FunctionName=fn, StatementId=sid)
     lam.add_permission(FunctionName=fn, StatementId=sid, Action="lambda:InvokeFunction",
                        Principal="apigateway.amazonaws.com", SourceArn="arn:aws:execute-api:us-east-1:1:old/*/*")
-
-
-def stand_in_image(tmp_path: Path) -> BuiltImage:
-    """A staged image whose task root is tests/handlers (kit_test_app answers GET /health with 200)."""
-    tarball = tmp_path / "layer.tar.gz"
-    digest, diff_id = write_layer(HANDLERS, tarball)
-    return BuiltImage(staged=StagedImage(
-        runtime="slim", arch="x86_64", version="v1", context=str(tmp_path), key="k", env={"MODEL_RUNTIME": "slim"},
-        cmd=["kit_test_app.app.handler"], task_root=str(HANDLERS), tarball=str(tarball), layer_digest=digest,
-        diff_id=diff_id, task_root_bytes=dir_bytes(HANDLERS), tar_gz_bytes=tarball.stat().st_size))
 
 
 def test_a_full_run_needs_exactly_the_actions_of_the_policy(recorded: Recorder, tmp_path: Path,
