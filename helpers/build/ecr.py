@@ -1,4 +1,4 @@
-"""ECR: the image repository (idempotent, scan-on-push, tagged) and pushing the built image to it.
+"""ECR: the image repository (idempotent, tagged; scanning as the registry is configured: helpers.build.scanning) and pushing the built image to it.
 
 With a container engine the image is pushed with the Docker SDK: to ECR after `get_authorization_token`
 on `aws`; on `local`, to the local registry (KIT_REGISTRY), whose manifest and digest then go into the
@@ -57,19 +57,17 @@ def _errors() -> Any:
 
 
 def ensure_repository(cfg: KitConfig) -> dict[str, Any]:
-    """Create the kit's repository with scan-on-push, the kit's tags and a policy letting Lambda pull for the kit's
-    functions, or bring the existing one up to date."""
+    """Create the kit's repository with the kit's tags and a policy letting Lambda pull for the kit's functions, or
+    bring the existing one up to date. No per-repository scan-on-push: it is deprecated in favour of the registry's
+    configuration (helpers.build.scanning reads it)."""
     ecr, name = _ecr(cfg), cfg.name(REPOSITORY)
     tags = [{"Key": k, "Value": v} for k, v in sorted(cfg.tags.items())]
     with _errors():
         try:
             repo = ecr.create_repository(
-                repositoryName=name, imageTagMutability="MUTABLE", tags=tags,
-                imageScanningConfiguration={"scanOnPush": True})["repository"]
+                repositoryName=name, imageTagMutability="MUTABLE", tags=tags)["repository"]
         except ecr.exceptions.RepositoryAlreadyExistsException:
             repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
-            ecr.put_image_scanning_configuration(repositoryName=name,
-                                                 imageScanningConfiguration={"scanOnPush": True})
             ecr.tag_resource(resourceArn=repo["repositoryArn"], tags=tags)
     ensure_lambda_pull_policy(cfg, repo)  # Lambda may pull for the kit's functions (no set-policy rights needed later)
     return dict(repo)
@@ -212,14 +210,30 @@ def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[
                        architecture=built.staged.arch)
 
 
+def record_uncompressed_size(uri: str, size_bytes: int) -> None:
+    """Remember an image's uncompressed size (all layers) in the kit's state: 03 checks it against Lambda's 10 GB
+    limit before creating anything (ECR stores only compressed layer sizes)."""
+    from helpers.core.state import load_state, save_state
+
+    sizes = dict(load_state().get("image_uncompressed_bytes") or {})
+    sizes[uri] = int(size_bytes)
+    save_state(image_uncompressed_bytes=sizes)
+
+
 def push_image(cfg: KitConfig, built: BuiltImage) -> PushedImage:
-    """Push a built image (engine) or register a staged one (local, no engine) in the kit's repository."""
+    """Push a built image (engine) or register a staged one (local, no engine) in the kit's repository; its
+    uncompressed size is recorded for 03's check against Lambda's image size limit."""
     repo = ensure_repository(cfg)
     if built.image_ref is not None:
         from helpers.core.engine import require_engine
 
-        return push_with_engine(cfg, require_engine(), built, repo)
-    return register_staged(cfg, built.staged, repo)
+        client = require_engine()
+        pushed = push_with_engine(cfg, client, built, repo)
+        record_uncompressed_size(pushed.uri, int(client.images.get(built.image_ref).attrs.get("Size") or 0))
+        return pushed
+    pushed = register_staged(cfg, built.staged, repo)
+    record_uncompressed_size(pushed.uri, built.staged.task_root_bytes)
+    return pushed
 
 
 def _layer_bytes(ecr: Any, name: str, digests: list[str]) -> dict[str, int]:
