@@ -173,6 +173,7 @@ def test_registry_auth_decodes_the_token(cfg: KitConfig) -> None:
 class FakeImage:
     def __init__(self) -> None:
         self.tags: list[tuple[str, str]] = []
+        self.attrs = {"Size": 12_000_000}  # uncompressed bytes, as the engine's image inspect reports
 
     def tag(self, repo: str, tag: str) -> None:
         self.tags.append((repo, tag))
@@ -195,6 +196,7 @@ class FakeDocker:
         self.api = self
         self.to_ecr = to_ecr
         self.push_kwargs: dict[str, Any] = {}
+        self.api_version = "1.45"  # before the Engine API's push took a platform: the SDK's own push is used
 
     def get(self, ref: str) -> FakeImage:
         return self.image

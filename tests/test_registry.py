@@ -129,6 +129,7 @@ def test_the_aws_engine_push_reads_the_config_back_from_ecr(calls: list[str], mo
 
     class Docker:  # enough of docker.DockerClient: the "push" lands the manifest in moto's ECR
         images = api = None
+        api_version = "1.45"  # the SDK's own push (no platform before Engine API 1.46)
 
         def get(self, ref: str) -> Any:
             return type("Image", (), {"tag": lambda self, repo, tag: None})()

@@ -17,7 +17,8 @@ from typing import Any
 
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from helpers.core.engine import MANIFEST_TYPES
+from helpers.core.engine import INDEX_TYPES, MANIFEST_TYPES
+from helpers.build.engine_push import push_stream, resolve_index
 from helpers.build.image_spec import MODEL_LABEL, TASK_ROOT, BuiltImage, StagedImage
 from helpers.build.registry import ecr_config_blob, ensure_lambda_pull_policy, verify_pushed_image
 from helpers.core.progress import progress
@@ -138,12 +139,14 @@ def registry_auth(cfg: KitConfig) -> dict[str, str]:
     return {"username": user, "password": password, "serveraddress": data["proxyEndpoint"]}
 
 
-def _sdk_push(client: Any, image_ref: str, target: str, tag: str, auth: dict[str, str] | None) -> None:
-    """Tag `image_ref` as `target:tag` and push it with the Docker SDK, showing the bytes sent."""
-    client.images.get(image_ref).tag(target, tag)
+def _sdk_push(client: Any, built: BuiltImage, target: str, auth: dict[str, str] | None) -> None:
+    """Tag the built image as `target:tag` and push it (one platform where the engine can: engine_push), showing the
+    bytes sent."""
+    tag = built.tag
+    client.images.get(built.image_ref or "").tag(target, tag)
     layers: dict[str, tuple[int, int]] = {}
     with progress(total=0, unit="B", unit_scale=True, desc=f"push {tag}") as bar:
-        for chunk in client.api.push(target, tag=tag, auth_config=auth, stream=True, decode=True):
+        for chunk in push_stream(client, target, tag, auth, built.staged.arch):
             if "error" in chunk:
                 raise KitError(f"The push to {target} failed: {chunk['error'].strip()} (fix it and re-run).")
             detail = chunk.get("progressDetail") or {}
@@ -154,9 +157,34 @@ def _sdk_push(client: Any, image_ref: str, target: str, tag: str, auth: dict[str
                 bar.refresh()
 
 
+def _single_platform_in_ecr(cfg: KitConfig, repository: str, tag: str, architecture: str) -> None:
+    """If the engine pushed an index to ECR, put its image for `architecture` under the tag (engine_push)."""
+    ecr = _ecr(cfg)
+
+    def fetch(digest: str) -> tuple[str, str]:
+        image = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageDigest": digest}],
+                                    acceptedMediaTypes=list(MANIFEST_TYPES))["images"][0]
+        return image["imageManifest"], image.get("imageManifestMediaType", "")
+
+    def put(manifest: str, media_type: str) -> None:
+        try:
+            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag,
+                          imageManifestMediaType=media_type,
+                          imageDigest=f"sha256:{hashlib.sha256(manifest.encode()).hexdigest()}")
+        except ecr.exceptions.ImageAlreadyExistsException:
+            pass
+
+    with _errors():
+        found = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": tag}],
+                                    acceptedMediaTypes=[*MANIFEST_TYPES, *INDEX_TYPES])["images"]
+        if found:
+            resolve_index(found[0]["imageManifest"], found[0].get("imageManifestMediaType", ""), architecture,
+                          fetch, put)
+
+
 def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
     """Local target with an engine: push to the local registry, then put its manifest in the emulated ECR."""
-    from helpers.core.engine import local_registry, registry_manifest
+    from helpers.core.engine import local_registry, registry_manifest, registry_put_manifest
     from helpers.local.images import ImageRecord, register_image
 
     registry, tag = local_registry(), built.tag
@@ -164,8 +192,13 @@ def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo
         raise KitError("The local target pushes built images to a local registry: run "
                        "`eval \"$(.ci/container-services start)\"` (or start one and set KIT_REGISTRY=host:port).")
     target = f"{registry}/{repo['repositoryName']}"
-    _sdk_push(client, built.image_ref or "", target, tag, None)
+    _sdk_push(client, built, target, None)
     manifest, media_type, digest = registry_manifest(f"{target}:{tag}")
+    single = resolve_index(manifest, media_type, built.staged.arch,
+                           lambda d: registry_manifest(f"{target}@{d}")[:2],
+                           lambda m, t: registry_put_manifest(f"{target}:{tag}", m, t))
+    if single[0] != manifest:
+        (manifest, media_type), digest = single, f"sha256:{hashlib.sha256(single[0].encode()).hexdigest()}"
     ecr, uri = _ecr(cfg), f"{repo['repositoryUri']}:{tag}"
     with _errors():
         try:
@@ -200,7 +233,8 @@ def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[
     if cfg.target == "local":
         return _push_to_local_registry(cfg, client, built, repo)
     repo_uri, tag = repo["repositoryUri"], built.tag
-    _sdk_push(client, built.image_ref or "", repo_uri, tag, registry_auth(cfg))
+    _sdk_push(client, built, repo_uri, registry_auth(cfg))
+    _single_platform_in_ecr(cfg, repo["repositoryName"], tag, built.staged.arch)
     verify_pushed_image(cfg, repo["repositoryName"], tag, built.staged.arch,
                         ecr_config_blob(cfg, repo["repositoryName"]))
     with _errors():
