@@ -102,6 +102,18 @@ def _replace_if_failed(lam: Any, name: str, current: dict[str, Any] | None, chan
     return None
 
 
+def _wait_for_earlier_update(cfg: KitConfig, lam: Any, name: str, current: dict[str, Any], changes: Changes) -> None:
+    """Wait for an earlier update still in progress (another would conflict). One that failed (`LastUpdateStatus`
+    Failed, `State` Active) needs no wait: "Lambda abandoned the update and the function's previous code and
+    configuration remain available", and a new update is the fix (Lambda Developer Guide, "Lambda function states")."""
+    if current.get("LastUpdateStatus") == "Failed":
+        changes.notes.append(f"{name}: its last update had failed ({current.get('LastUpdateStatusReasonCode')}: "
+                             f"{current.get('LastUpdateStatusReason')}); Lambda kept the previous code and "
+                             "configuration, so it is updated again.")
+        return
+    wait_until_ready(cfg, lam, name)
+
+
 def ensure_function(
     cfg: KitConfig, runtime: str, image_uri: str, role_arn: str, changes: Changes,
     memory_mb: int | None = None, timeout_s: int = TIMEOUT_S,
@@ -130,7 +142,7 @@ def ensure_function(
         if current.get("PackageType") != "Image":
             raise KitError(f"Function {name} exists but is not an image function: delete it (04_cleanup) "
                            "or choose another KIT_PREFIX, then re-run.")
-        wait_until_ready(cfg, lam, name)  # an update still in progress (an earlier run) would conflict
+        _wait_for_earlier_update(cfg, lam, name, current, changes)
         lam.update_function_code(FunctionName=name, ImageUri=image_uri, Architectures=[arch])
         wait_until_ready(cfg, lam, name)
         lam.update_function_configuration(FunctionName=name, **settings)
