@@ -116,7 +116,7 @@ class FakeEngine:
 
 
 def _ecr_client() -> Any:
-    from helpers.local.stack import ensure_stack
+    from local_aws.stack.control import ensure_stack
 
     return boto3.client("ecr", region_name="us-east-1", endpoint_url=ensure_stack().endpoint,
                         aws_access_key_id="testing", aws_secret_access_key="testing")
