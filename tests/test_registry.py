@@ -101,7 +101,7 @@ def test_a_pushed_index_is_refused_with_the_reason(calls: list[str]) -> None:
          "platform": {"architecture": "amd64", "os": "linux"}}]})
     put(repo["repositoryName"], "slim-v1", index, INDEX_TYPES[1])
     with pytest.raises(KitError, match=r"is an image index .*not a single-platform image: Lambda refuses it.*"
-                                       r"--provenance=false"):
+                                       r"push_image \(02\)"):
         registry.verify_pushed_image(cfg, repo["repositoryName"], "slim-v1", "x86_64",
                                      lambda d: {"architecture": "amd64"})
 

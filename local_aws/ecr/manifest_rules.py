@@ -2,7 +2,8 @@
 emulated Lambda (function_states.py) when a function is created or its code updated.
 
 Lambda takes a single-platform image: a Docker image manifest v2 schema 2 or an OCI image manifest. An image
-index or manifest list (what `docker buildx` pushes with provenance attestations, or for several platforms) is
+index or manifest list (what an engine with the containerd image store pushes, attestations included, or a
+multi-platform build) is
 refused with "The image manifest, config or layer media type for the source image ... is not supported". An
 image built for another CPU architecture than the function's is accepted but cannot start (exec format error).
 """
@@ -43,9 +44,9 @@ def check_manifest(image_uri: str, manifest: str, declared: str | None = None) -
     kind = media_type(manifest, declared)
     if kind in INDEX_TYPES:
         raise ImageRejected(
-            f"{image_uri} is an image index ({kind}), not a single-platform image: Lambda refuses it. Build for one "
-            "platform without attestations (docker buildx --platform linux/amd64 --provenance=false --sbom=false) "
-            "and push again.")
+            f"{image_uri} is an image index ({kind}), not a single-platform image: Lambda refuses it (\"Lambda does "
+            "not support functions that use multi-architecture container images\"). Push it again with the kit's "
+            "push_image (02), which puts the image's own platform under the tag.")
     if kind not in MANIFEST_TYPES:
         raise ImageRejected(f"{image_uri} has the manifest media type {kind!r}: Lambda takes only "
                             f"{' or '.join(MANIFEST_TYPES)}. Push a Docker v2 schema 2 or OCI image manifest.")
