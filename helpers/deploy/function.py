@@ -92,6 +92,26 @@ def wait_until_ready(cfg: KitConfig, lam: Any, name: str, waiter: str = "functio
                        "cell (a Failed function is deleted and created again).") from None
 
 
+def wake_if_inactive(cfg: KitConfig, lam: Any, name: str) -> bool:
+    """After a refused call: if the function was Inactive (or is being restored), say so once and wait until it is
+    Active again; True when the caller should call again. "When you try to invoke a function that is inactive, the
+    invocation fails and Lambda sets the function to pending state until the function resources are recreated"
+    (Lambda Developer Guide, "Lambda function states")."""
+    conf = lam.get_function_configuration(FunctionName=name)
+    if conf.get("State") != "Inactive" and conf.get("StateReasonCode") not in ("Idle", "Restoring"):
+        return False
+    print(f"{name} had been idle long enough for Lambda to make it Inactive: its first call fails while Lambda "
+          "restores it, so the kit waits until it is Active again and calls once more.")
+    if conf.get("State") == "Inactive":
+        try:  # the call that makes Lambda restore it (it fails, as documented)
+            lam.invoke(FunctionName=name, Payload=b"{}", InvocationType="RequestResponse")
+        except ClientError as err:
+            if error_code(err) != "ResourceConflictException":
+                raise
+    wait_until_ready(cfg, lam, name, "function_active_v2")
+    return True
+
+
 def _replace_if_failed(lam: Any, name: str, current: dict[str, Any] | None, changes: Changes) -> dict[str, Any] | None:
     """A function in state Failed cannot be updated, only deleted and created again (Lambda's rule): delete it."""
     if current is None or current.get("State") != "Failed":
