@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 
 from helpers import aws
+from helpers.build.live_tags import mark_live, repository_of
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.state import load_state
@@ -169,12 +170,20 @@ def ensure_function(
         wait_until_ready(cfg, lam, name)
         lam.tag_resource(Resource=current["FunctionArn"], Tags=cfg.tags)
         changes.updated.append(f"function {name}")
+    mark_running_image(cfg, lam, name)
     conf = lam.get_function_configuration(FunctionName=name)
     return Function(
         name=name, arn=conf["FunctionArn"], runtime=runtime, image_uri=image_uri,
         architecture=conf.get("Architectures", [arch])[0], memory_mb=conf["MemorySize"],
         timeout_s=conf["Timeout"], reserved_concurrency=_cap_concurrency(lam, name, changes),
     )
+
+
+def mark_running_image(cfg: KitConfig, lam: Any, name: str) -> None:
+    """Tag the digest the function runs `live-<function>` (helpers.build.live_tags): no lifecycle rule expires it."""
+    resolved = lam.get_function(FunctionName=name)["Code"].get("ResolvedImageUri") or ""
+    if "@" in resolved:
+        mark_live(cfg, repository_of(resolved), resolved.split("@", 1)[1], name)
 
 
 def _cap_concurrency(lam: Any, name: str, changes: Changes) -> int | None:

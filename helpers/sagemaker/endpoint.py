@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from helpers import aws
+from helpers.build.live_tags import digest_of, mark_live, repository_of
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.deploy.function import ensure_tagged_log_group
@@ -202,4 +203,5 @@ def deploy_endpoint(cfg: KitConfig, image_uri: str, role_arn: str, changes: Chan
         config = ensure_endpoint_config(cfg, model, memory, concurrency, changes)
         endpoint = ensure_endpoint(cfg, config, changes)
     remove_replaced(cfg, config, model, changes)
+    mark_live(cfg, repository_of(image_uri), digest_of(cfg, image_uri), endpoint.endpoint_name)  # never expired
     return describe(endpoint, model, runtime, role_arn, image_uri, memory, concurrency)
