@@ -15,6 +15,7 @@ VARIANT = "AllTraffic"  # serverless endpoints have exactly one production varia
 CONTENT_TYPE = "application/json"
 WAIT_S = {"aws": 1800.0, "local": 300.0}  # creating or updating a serverless endpoint takes minutes on AWS
 POLL_S = {"aws": 15.0, "local": 0.2}
+ARCHITECTURE = "x86_64"  # the only CPU Serverless Inference runs (no instance type to pick Graviton with; see 03b)
 ROLE_RETRY_S = 120  # IAM is eventually consistent: SageMaker may not assume a brand-new role for a few seconds
 
 

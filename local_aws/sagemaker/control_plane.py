@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from helpers.core.errors import KitError
 from local_aws.apigateway.http_events import respond
+from local_aws.sagemaker.serverless_platform import architecture_refusal
 from local_aws.sagemaker.invoke_endpoint import ACCOUNT_ID, EndpointError, SageMakerRuntime, ServeSpec
 
 _INVOKE = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
@@ -245,6 +246,8 @@ class SageMakerApi:
         if missing := self.pull_denied(region, role_arn, spec.image_uri):
             return None, (f"The execution role {role_arn} does not allow {', '.join(missing)}, so SageMaker could not "
                           f"pull the image {spec.image_uri}.")
+        if wrong_cpu := architecture_refusal(spec.image_uri):
+            return None, wrong_cpu
         try:
             inst, _ = self.runtime.start(spec)
         except KitError as e:
