@@ -52,7 +52,7 @@ NO_PERMISSION = {"sts:GetCallerIdentity"}  # allowed to every identity
 # Only on `aws`: the registry protocol of an engine push (`docker push` after get_authorization_token), and the
 # image config read back through its download URL after the push (moto has neither).
 AWS_ONLY = {"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
-            "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:GetDownloadUrlForLayer"}
+            "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer"}
 _VERB = {"Get": "GET", "Create": "POST", "Update": "PATCH", "Delete": "DELETE", "Import": "PUT", "Reimport": "PUT"}
 
 

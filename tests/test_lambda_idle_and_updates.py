@@ -70,3 +70,20 @@ def test_an_idle_function_goes_inactive_and_the_kits_call_wakes_it(role_arn: str
         lam.invoke(FunctionName=name, Payload=b"{}")
     assert lam.get_function_configuration(FunctionName=name)["StateReasonCode"] == "Restoring"  # ...and restores it
     lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=WAIT)
+
+
+def test_a_month_later_the_api_answers_once_the_kit_woke_its_functions(local_stack) -> None:
+    """04 after a month on the emulator's clock: the API's function is Inactive; wake_functions, then GET /health."""
+    from helpers.core.state import save_state
+    from helpers.deploy import deploy
+    from helpers.deploy.calls import call_api, wake_functions
+
+    cfg = get_config()
+    save_state(image_uris={"slim": push_test_image("ltk-translator", "slim-v1")})
+    d = deploy(cfg)
+    cleanup.advance_local_clock(cfg, 30)
+    assert call_api(d.url, "GET", "/health").status == 500  # the Inactive function's first call fails...
+    cleanup.advance_local_clock(cfg, 30)
+    assert d.functions["slim"].name in wake_functions(cfg)  # ...so the kit wakes it first
+    assert call_api(d.url, "GET", "/health").status == 200
+    assert wake_functions(cfg) == []

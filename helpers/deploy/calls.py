@@ -131,6 +131,24 @@ def invoke(cfg: KitConfig, function_name: str, payload: dict[str, Any]) -> Invoc
     return Invocation(json.loads(raw) if raw else None, found[-1], len(tail.encode()))
 
 
+def wake_functions(cfg: KitConfig) -> list[str]:
+    """Wake the kit's functions that went Inactive (weeks without a call), before calling the API; the names woken.
+    Through the HTTP API an Inactive function's first call is a 500, so the kit wakes them directly first."""
+    from helpers.build.image_spec import RUNTIMES
+    from helpers.deploy.settings import function_name as name_of
+
+    lam, woken = aws.client("lambda", cfg), []
+    with aws.aws_errors():
+        for runtime in RUNTIMES:
+            try:
+                state = lam.get_function_configuration(FunctionName=name_of(cfg, runtime)).get("State")
+            except lam.exceptions.ResourceNotFoundException:
+                continue
+            if state == "Inactive" and wake_if_inactive(cfg, lam, name_of(cfg, runtime)):
+                woken.append(name_of(cfg, runtime))
+    return woken
+
+
 def force_cold_start(cfg: KitConfig, function_name: str) -> None:
     """Make the next invoke start a new execution environment (a configuration change retires warm ones)."""
     with aws.aws_errors():
