@@ -51,3 +51,21 @@ def test_the_emulated_endpoint_fails_an_arm64_image(local_stack: Any) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert ep["EndpointStatus"] == "Failed" and "runs x86_64 only" in ep["FailureReason"]
+
+
+def test_a_region_without_serverless_inference_is_refused_early_and_by_the_emulator(local_stack: Any) -> None:
+    """Serverless Inference runs in the commercial Regions where SageMaker is (not in China or GovCloud)."""
+    from botocore.exceptions import ClientError
+
+    from helpers import aws
+    from helpers.core.config import KitConfig
+    from helpers.sagemaker import deploy_serverless
+
+    china = KitConfig(target="local", region="cn-north-1", prefix="ltk", tags=get_config().tags)
+    with pytest.raises(KitError, match="Serverless Inference is not offered in cn-north-1"):
+        deploy_serverless(china)
+    sm = aws._client("sagemaker", "cn-north-1", local_stack.endpoint)
+    with pytest.raises(ClientError, match="not offered in cn-north-1"):
+        sm.create_endpoint_config(EndpointConfigName="ltk-cn", ProductionVariants=[{
+            "VariantName": "AllTraffic", "ModelName": "ltk-x",
+            "ServerlessConfig": {"MemorySizeInMB": 1024, "MaxConcurrency": 1}}])

@@ -18,6 +18,7 @@ from helpers.deploy.settings import Changes
 from helpers.sagemaker.endpoint import ServerlessEndpoint, deploy_endpoint
 from helpers.sagemaker.execution_role import ensure_execution_role
 from helpers.sagemaker.serverless_settings import ARCHITECTURE
+from local_aws.sagemaker.serverless_platform import region_refusal
 
 
 def deploy_serverless(cfg: KitConfig, changes: Changes | None = None,
@@ -25,8 +26,10 @@ def deploy_serverless(cfg: KitConfig, changes: Changes | None = None,
     """The execution role, then model, serverless config and endpoint for cfg.runtime's pushed image; InService.
     Saves the endpoint in the kit's state (`serverless`)."""
     changes = changes if changes is not None else Changes()
+    if elsewhere := region_refusal(cfg.region):  # before anything is created
+        raise KitError(f"{elsewhere} Set KIT_REGION to one of them (e.g. us-east-1) for 03b.")
     image_uri = pushed_images(cfg)[cfg.runtime]
-    require_serverless_architecture(cfg, image_uri)  # before anything is created
+    require_serverless_architecture(cfg, image_uri)
     role_arn = ensure_execution_role(cfg, cfg.name(REPOSITORY), changes)
     endpoint = deploy_endpoint(cfg, image_uri, role_arn, changes, env=env)
     save_state(serverless=asdict(endpoint))

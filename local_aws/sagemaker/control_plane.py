@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from helpers.core.errors import KitError
 from local_aws.apigateway.http_events import respond
-from local_aws.sagemaker.serverless_platform import architecture_refusal
+from local_aws.sagemaker.serverless_platform import architecture_refusal, region_refusal
 from local_aws.sagemaker.invoke_endpoint import ACCOUNT_ID, EndpointError, SageMakerRuntime, ServeSpec
 
 _INVOKE = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
@@ -167,6 +167,8 @@ class SageMakerApi:
                               self.backend(region).endpoint_configs)
         for variant in req.get("ProductionVariants", []):
             sls = variant.get("ServerlessConfig")
+            if sls and (elsewhere := region_refusal(region)):
+                raise EndpointError(400, "ValidationException", elsewhere)
             if sls and sls.get("MemorySizeInMB") not in SERVERLESS_MEMORY_MB:
                 raise EndpointError(400, "ValidationException", f"MemorySizeInMB {sls.get('MemorySizeInMB')} is not "
                                     "valid for a serverless endpoint: use 1024, 2048, 3072, 4096, 5120 or 6144.")

@@ -21,3 +21,20 @@ def architecture_refusal(image_uri: str) -> str | None:
         return None
     return (f"The image {image_uri} is built for {rec.architecture}; Serverless Inference runs "
             f"{SERVERLESS_ARCHITECTURE} only, so its container failed to start (exec format error).")
+
+
+def serverless_regions() -> set[str]:
+    """Where Serverless Inference is offered: "generally available in all AWS commercial Regions where SageMaker is
+    available (except the AWS China Regions)" (SageMaker Developer Guide, "Deploy models with Amazon SageMaker
+    Serverless Inference"); SageMaker's Regions as botocore's AWS-published endpoint data lists them."""
+    import boto3
+
+    return set(boto3.session.Session().get_available_regions("sagemaker", partition_name="aws"))
+
+
+def region_refusal(region: str) -> str | None:
+    """Why a serverless endpoint cannot be created in `region`, or None."""
+    if region in serverless_regions():
+        return None
+    return (f"SageMaker Serverless Inference is not offered in {region}: it runs in the commercial Regions where "
+            "SageMaker is available (not in the China or GovCloud Regions).")
