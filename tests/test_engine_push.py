@@ -49,8 +49,9 @@ INDEX = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
 class FakeEngine:
     """A Docker Engine API server with the containerd image store, pushing into moto's ECR."""
 
-    def __init__(self, api_version: str) -> None:
+    def __init__(self, api_version: str, push: Any = None) -> None:
         self.api_version, self.pushes = api_version, []
+        self.push_to = push or self.push_to_ecr
         engine = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -94,7 +95,7 @@ class FakeEngine:
                     return
                 name = url.path.split("/images/", 1)[1].rsplit("/push", 1)[0]
                 engine.pushes.append({"path": url.path, **query})
-                engine.push_to_ecr(name.rsplit("/", 1)[1], query["tag"], "platform" in query)
+                engine.push_to(name, query["tag"], "platform" in query)
                 self._json({"status": f"{query['tag']}: digest: ... size: 1"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -102,8 +103,8 @@ class FakeEngine:
         self.client = docker.DockerClient(base_url=f"tcp://127.0.0.1:{self.server.server_address[1]}")
 
     @staticmethod
-    def push_to_ecr(repository: str, tag: str, one_platform: bool) -> None:
-        ecr_client = _ecr_client()
+    def push_to_ecr(name: str, tag: str, one_platform: bool) -> None:
+        repository, ecr_client = name.rsplit("/", 1)[1], _ecr_client()
         if one_platform:  # what `docker push --platform linux/amd64` stores: the image's own manifest
             ecr_client.put_image(repositoryName=repository, imageManifest=IMAGE, imageTag=tag,
                                  imageManifestMediaType=OCI_MANIFEST, imageDigest=_digest(IMAGE))
@@ -180,3 +181,64 @@ def test_the_platform_child_ignores_attestations() -> None:
     assert platform_child(json.loads(INDEX), "x86_64")["digest"] == _digest(IMAGE)
     with pytest.raises(KitError, match="no linux/arm64 image"):
         platform_child(json.loads(INDEX), "arm64")
+
+
+# ------------------------------------------------------------------- the local target: the local registry's side
+
+CONFIG_BLOB = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}})
+LAYER_BLOB = b"layer"
+
+
+def _registry_image() -> str:
+    return json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": len(CONFIG_BLOB),
+                                  "digest": _digest(CONFIG_BLOB)},
+                       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                   "size": len(LAYER_BLOB), "digest": "sha256:" + hashlib.sha256(LAYER_BLOB).hexdigest()}]})
+
+
+def push_index_to_registry(name: str, tag: str, one_platform: bool) -> None:
+    """What a containerd-store engine uploads to a registry: blobs, the image, an attestation, the index."""
+    import requests
+
+    host, repo = name.split("/", 1)
+    for blob in (CONFIG_BLOB.encode(), LAYER_BLOB):
+        upload = requests.post(f"http://{host}/v2/{repo}/blobs/uploads/", timeout=10).headers["Location"]
+        url = upload if upload.startswith("http") else f"http://{host}{upload}"
+        digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+        requests.put(f"{url}{'&' if '?' in url else '?'}digest={digest}", data=blob, timeout=10).raise_for_status()
+    image = _registry_image()
+    index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
+        {"mediaType": OCI_MANIFEST, "digest": _digest(image), "size": len(image),
+         "platform": {"architecture": "amd64", "os": "linux"}}]})
+    requests.put(f"http://{host}/v2/{repo}/manifests/{_digest(image)}", data=image,
+                 headers={"Content-Type": OCI_MANIFEST}, timeout=10).raise_for_status()
+    top, media = (image, OCI_MANIFEST) if one_platform else (index, OCI_INDEX)
+    requests.put(f"http://{host}/v2/{repo}/manifests/{tag}", data=top, headers={"Content-Type": media},
+                 timeout=10).raise_for_status()
+
+
+def test_the_local_registry_path_puts_one_platform_under_the_tag(local_stack: Any, built: image_spec.BuiltImage,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import helpers.core.engine
+
+    if not os.environ.get("KIT_REGISTRY"):
+        pytest.skip("no local registry: run `eval \"$(.ci/container-services start)\"` to set KIT_REGISTRY")
+    engine = FakeEngine("1.45", push_index_to_registry)  # too old for `platform`: the index is pushed
+    monkeypatch.setattr(helpers.core.engine, "require_engine", lambda: engine.client)
+    from dataclasses import replace
+
+    staged = replace(built.staged, version=secrets_token())  # the registry outlives the test: a fresh tag
+    tag = f"slim-{staged.version}"
+    pushed = ecr.push_image(get_config(), image_spec.BuiltImage(staged=staged, image_ref=f"x:{tag}"))
+    registry = os.environ["KIT_REGISTRY"]
+    manifest, media_type, digest = helpers.core.engine.registry_manifest(f"{registry}/ltk-translator:{tag}")
+    assert media_type == OCI_MANIFEST and manifest == _registry_image() and pushed.digest == digest
+
+
+def secrets_token() -> str:
+    import secrets
+
+    return secrets.token_hex(4)
