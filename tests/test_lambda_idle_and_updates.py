@@ -12,16 +12,7 @@ from helpers.core.config import get_config
 from helpers.deploy import Changes, ensure_function, ensure_role
 from helpers.deploy.calls import invoke
 from test_local_stack import push_test_image
-
-WAIT = {"Delay": 1, "MaxAttempts": 20}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _slow_updates():
-    """Updates stay InProgress for 1.5 s here, long enough to delete their image meanwhile."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KIT_LOCAL_PENDING_SECONDS", "1.5")
-        yield
+from test_local_strictness import WAIT, _slow_pending  # noqa: F401 - updates stay InProgress 2 s (time to delete)
 
 
 @pytest.fixture(scope="module")
