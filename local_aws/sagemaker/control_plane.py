@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from fnmatch import fnmatch
 from typing import Any, Callable
 
@@ -34,6 +35,7 @@ _DESCRIBES = {"DescribeModel", "DescribeEndpointConfig", "DescribeEndpoint"}
 _HANDLED = {"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint", "DeleteEndpoint", *_DESCRIBES}
 PULL_ACTIONS = ("ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
+MIN_CREATING_S = 1.0  # a new endpoint reads `Creating` at least this long (AWS takes minutes), so no caller races it
 
 
 def _strip_empty(value: Any) -> Any:
@@ -183,10 +185,11 @@ class SageMakerApi:
     def _after_CreateEndpoint(self, region: str, req: dict[str, Any], out: bytes) -> bytes:
         name, config = req["EndpointName"], req["EndpointConfigName"]
         endpoint = self.backend(region).endpoints[name]
-        endpoint.endpoint_status = "Creating"
+        endpoint.endpoint_status, started = "Creating", time.monotonic()
 
         def provision() -> None:
             spec, reason = self.check(region, name, config)
+            time.sleep(max(0.0, started + MIN_CREATING_S - time.monotonic()))  # never settled at once (AWS: minutes)
             if self.backend(region).endpoints.get(name) is endpoint:
                 if spec is not None:
                     self._serving[(region, name)] = spec
