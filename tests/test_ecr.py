@@ -201,6 +201,9 @@ class FakeDocker:
     def get(self, ref: str) -> FakeImage:
         return self.image
 
+    def info(self) -> dict[str, Any]:  # `docker info` of an engine with the classic image store
+        return {"Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]}
+
     def push(self, repo: str, tag: str, auth_config: dict[str, str] | None, stream: bool,
              decode: bool) -> Iterator[dict]:
         self.push_kwargs = {"repo": repo, "tag": tag, "auth": auth_config}

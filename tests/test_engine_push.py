@@ -157,7 +157,8 @@ def _tagged(tag: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("api_version", ["1.52", "1.45"])
 def test_a_containerd_store_engine_still_puts_one_platform_under_the_tag(
-        cfg: KitConfig, built: image_spec.BuiltImage, api_version: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        cfg: KitConfig, built: image_spec.BuiltImage, api_version: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     import helpers.core.engine
     from helpers.build.engine_push import image_store
 
@@ -165,6 +166,8 @@ def test_a_containerd_store_engine_still_puts_one_platform_under_the_tag(
     monkeypatch.setattr(helpers.core.engine, "require_engine", lambda: engine.client)
     assert image_store(engine.client) == "containerd"
     pushed = ecr.push_image(cfg, built)  # verified as Lambda takes it: a single-platform manifest
+    said = capsys.readouterr().out
+    assert ("containerd image store) pushes an image index" in said) == (api_version == "1.45")
     assert _tagged("slim-v1")["imageManifest"] == IMAGE and pushed.digest == _digest(IMAGE)
     push = engine.pushes[0]
     if api_version == "1.52":  # the Engine API's own way: one platform asked for, at the negotiated version

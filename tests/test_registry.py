@@ -131,6 +131,9 @@ def test_the_aws_engine_push_reads_the_config_back_from_ecr(calls: list[str], mo
         images = api = None
         api_version = "1.45"  # the SDK's own push (no platform before Engine API 1.46)
 
+        def info(self) -> dict[str, Any]:
+            return {"Driver": "overlay2"}
+
         def get(self, ref: str) -> Any:
             return type("Image", (), {"tag": lambda self, repo, tag: None})()
 

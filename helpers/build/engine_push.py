@@ -45,6 +45,9 @@ def push_stream(client: Any, target: str, tag: str, auth: dict[str, str] | None,
     """The engine's push of `target:tag` as a stream of JSON messages; one platform (linux/<arch>) when it can."""
     api = client.api
     if not platform_push_supported(client):
+        if image_store(client) == "containerd":
+            print(f"This engine (Engine API {api.api_version}, containerd image store) pushes an image index; the kit "
+                  "then puts the image's own platform under the tag, the single-platform image Lambda takes.")
         return api.push(target, tag=tag, auth_config=auth, stream=True, decode=True)  # type: ignore[no-any-return]
     params = {"tag": tag, "platform": json.dumps({"os": "linux", "architecture": GO_ARCH[architecture]})}
     registry, _ = docker_auth.resolve_repository_name(target)
