@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
+from botocore.exceptions import ClientError
 
 from helpers.aws import aws_errors, client
 from helpers.build.image_spec import RUNTIMES
@@ -106,12 +107,22 @@ def live_images(cfg: KitConfig) -> dict[str, str]:
         endpoint = endpoint_name(cfg)
         for page in sm.get_paginator("list_endpoints").paginate(NameContains=endpoint):
             for found in page["Endpoints"]:
-                if found["EndpointName"] == endpoint:
-                    config = sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
-                    model = sm.describe_endpoint_config(EndpointConfigName=config)["ProductionVariants"][0]["ModelName"]
-                    image = sm.describe_model(ModelName=model)["PrimaryContainer"]["Image"]
+                if found["EndpointName"] == endpoint and (image := _endpoint_image(sm, endpoint)):
                     live[digest_of(cfg, image)] = endpoint
     return live
+
+
+def _endpoint_image(sm: Any, endpoint: str) -> str | None:
+    """The image URI of the model the endpoint serves; None once its config or model was deleted by hand (the
+    endpoint keeps serving what it was provisioned with, but nothing names the image any more)."""
+    try:
+        config = sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+        model = sm.describe_endpoint_config(EndpointConfigName=config)["ProductionVariants"][0]["ModelName"]
+        return str(sm.describe_model(ModelName=model)["PrimaryContainer"]["Image"])
+    except ClientError as err:
+        if "Could not find" in err.response.get("Error", {}).get("Message", ""):
+            return None
+        raise
 
 
 def apply_lifecycle_policy(cfg: KitConfig, repository: str, policy: dict[str, Any],
