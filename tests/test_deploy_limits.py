@@ -59,3 +59,23 @@ def test_the_plan_bills_the_stored_base_layers_and_the_functions_architecture(lo
     assert f"${x86.total_usd:,.2f}" not in text
     tutorial = cost.monthly_cost(TUTORIAL_REQUESTS, 30_000, 512, "arm64", log_bytes=400, image_gb=0.8)
     assert f"${tutorial.total_usd:.2f}" in text
+
+
+def test_the_emulated_lambda_fails_a_function_whose_image_is_over_10_gib(local_stack: Any) -> None:
+    """As Lambda: "reached terminal FAILED state due to InvalidImage(SizeLimitExceeded: Uncompressed container image
+    size exceeds 10 GiB limit)"."""
+    from helpers.deploy import Changes, ensure_role
+    from local_aws.ecr.images import ImageRecord, find_image, register_image
+    from test_local_stack import push_test_image
+
+    uri = push_test_image("ltk-huge", "torch-v1")
+    rec = find_image(uri)
+    assert rec is not None
+    register_image(ImageRecord(uri=uri, digest=rec.digest, handler=rec.handler, task_root=rec.task_root,
+                               uncompressed_bytes=11 * 2**30))
+    lam = client("lambda")
+    lam.create_function(FunctionName="ltk-huge", Role=ensure_role(get_config(), Changes()), PackageType="Image",
+                        Code={"ImageUri": uri})
+    conf = lam.get_function_configuration(FunctionName="ltk-huge")
+    assert (conf["State"], conf["StateReasonCode"]) == ("Failed", "InvalidImage")
+    assert "Uncompressed container image size exceeds 10 GiB limit" in conf["StateReason"]

@@ -126,7 +126,8 @@ def register_staged(cfg: KitConfig, staged: StagedImage, repo: dict[str, Any]) -
     verify_pushed_image(cfg, name, tag, staged.arch, lambda digest: json.loads(local_config(staged)))
     uri = f"{repo['repositoryUri']}:{tag}"
     register_image(ImageRecord(uri=uri, digest=detail["imageDigest"], handler=staged.cmd[0],
-                               task_root=staged.task_root, architecture=staged.arch))
+                               task_root=staged.task_root, architecture=staged.arch,
+                               uncompressed_bytes=staged.task_root_bytes))
     return PushedImage(uri=uri, digest=detail["imageDigest"], size_bytes=detail.get("imageSizeInBytes", 0),
                        runtime=staged.runtime, architecture=staged.arch)
 
@@ -210,7 +211,8 @@ def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo
                         lambda blob: _registry_json(registry, repo["repositoryName"], blob))
     register_image(ImageRecord(uri=uri, digest=digest, handler="lambda_app.app.handler",
                                task_root=built.staged.task_root, container_image=built.image_ref,
-                               architecture=built.staged.arch))
+                               architecture=built.staged.arch,
+                               uncompressed_bytes=int(client.images.get(built.image_ref).attrs.get("Size") or 0)))
     size = sum(layer["size"] for layer in json.loads(manifest)["layers"])  # what ECR stores for these layers
     return PushedImage(uri=uri, digest=digest, size_bytes=size, runtime=built.staged.runtime,
                        architecture=built.staged.arch)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from helpers.core.config import KitConfig
+from local_aws.ecr.manifest_rules import IMAGE_LIMIT_BYTES as LAMBDA_IMAGE_LIMIT_BYTES  # noqa: F401 - Lambda's limit
 
 MEMORY_MB = {"slim": 512, "torch": 1024}
 TIMEOUT_S = 30  # an HTTP API waits at most 30 s for its integration, so a longer timeout only bills stuck calls
@@ -23,7 +24,6 @@ STAGE = "$default"
 INTEGRATION_TIMEOUT_MS = 29_000
 ROLE_RETRY_S = 120  # IAM is eventually consistent: a new role can take a few seconds to be assumable
 LOG_RETENTION_DAYS = 7  # CloudWatch Logs keeps stored logs forever (and bills them) unless told otherwise
-LAMBDA_IMAGE_LIMIT_BYTES = 10 * 2**30  # Lambda quotas: 10 GB, the maximum uncompressed image size incl. all layers
 HEALTH_WAIT_S = 30  # after a deploy, GET /health must answer 200 within this (new API + cold start)
 
 

@@ -29,7 +29,7 @@ from urllib.parse import unquote
 from local_aws.apigateway.http_events import respond
 from local_aws.awslambda.idle_and_updates import (INACTIVE, RESTORING, failed_update_view, image_update_failure,
                                                   is_idle, restore_moto_image)
-from local_aws.ecr.manifest_rules import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
+from local_aws.ecr.manifest_rules import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error, too_large
 
 _FUNCTIONS = re.compile(r"^/2015-03-31/functions/?(?P<name>[^/]*)(?P<rest>/.*)?$")
 _IMAGE = re.compile(r"^[^/]+/(?P<repo>[^@:]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]+))?$")
@@ -248,7 +248,8 @@ class FunctionStates:
             doc = json.loads(out) if out else {}
             if method == "POST":
                 self._states[key] = _State(arn=doc.get("FunctionArn", name), pending_until=now + pending_seconds(),
-                                           digest=digest, image_uri=image_uri, last_used=self._now())
+                                           digest=digest, image_uri=image_uri, last_used=self._now(),
+                                           failed=too_large(image_uri))
             elif method == "PUT":
                 st = self._states.setdefault(key, _State(arn=doc.get("FunctionArn", name)))
                 st.updating_until, st.last_used, st.update_failed = now + pending_seconds(), self._now(), None

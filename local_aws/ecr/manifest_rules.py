@@ -20,6 +20,26 @@ ALL_MANIFEST_TYPES = (*MANIFEST_TYPES, *INDEX_TYPES)  # for batch_get_image's ac
 GO_ARCH = {"x86_64": "amd64", "arm64": "arm64"}  # Lambda's architecture names -> an image config's
 
 
+IMAGE_LIMIT_BYTES = 10 * 2**30  # Lambda quotas: 10 GB, the maximum uncompressed image size including all layers
+
+
+def size_failure(uncompressed_bytes: int) -> tuple[str, str] | None:
+    """(StateReasonCode, StateReason) of a function whose image is over Lambda's limit, or None. Lambda's words: the
+    function "reached terminal FAILED state due to InvalidImage(SizeLimitExceeded: Uncompressed container image size
+    exceeds 10 GiB limit)"."""
+    if uncompressed_bytes <= IMAGE_LIMIT_BYTES:
+        return None
+    return "InvalidImage", "SizeLimitExceeded: Uncompressed container image size exceeds 10 GiB limit"
+
+
+def too_large(image_uri: str | None) -> tuple[str, str] | None:
+    """`size_failure` for an image of the local image store (its recorded uncompressed size), or None."""
+    from local_aws.ecr.images import find_image
+
+    rec = find_image(image_uri) if image_uri else None
+    return size_failure(rec.uncompressed_bytes) if rec else None
+
+
 class ImageRejected(ValueError):
     """The image cannot back a Lambda function; the message says why, as Lambda (or the kit) words it."""
 
