@@ -4,11 +4,20 @@ Everything in the kit that talks to AWS calls `client(service, cfg)`: on `aws` i
 chain and `cfg.region`; on `local` it points at the local stack (started on demand) with dummy credentials.
 Control-plane calls keep botocore's retries (standard mode: throttling and transient errors are retried);
 only `invoke_client` runs without retries, because a retried invocation would run the function twice.
+
+Clients and sessions are cached per service, region, endpoint AND the credentials' source (the AWS_* variables and
+the shared config/credentials files as they are now): refreshed keys, another profile or a new `aws sso login`
+make new clients, and an ExpiredToken-type error drops every cached one, so re-running the cell uses the new
+credentials without a kernel restart. (boto3 "Credentials": a session resolves the credential chain once, when it
+is created; only refreshable providers re-read later.)
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 from functools import lru_cache, partial
 from typing import Any, Iterator
 
@@ -26,6 +35,8 @@ _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Un
 _INVALID_TOKEN = {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "SignatureDoesNotMatch",
                   "InvalidSignatureException"}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+_SOURCE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN")
 CONTROL_PLANE = Config(retries={"mode": "standard", "total_max_attempts": 5})
 # An invocation may run up to the 900 s function limit: wait for it, and never send it twice.
 INVOKE = Config(read_timeout=910, connect_timeout=10, retries={"mode": "standard", "total_max_attempts": 1})
@@ -37,8 +48,30 @@ def _note_region(region: str, parsed: dict[str, Any], **_: Any) -> None:
         parsed["Error"].setdefault("KitRegion", region)
 
 
+def credentials_source() -> str:
+    """A fingerprint of where the credential chain reads from now (variables, shared files and SSO cache with their
+    modification times): it changes when the learner refreshes keys, switches profile or logs in again. A hash:
+    no secret is kept or shown."""
+    parts = [f"{v}={os.environ.get(v, '')}" for v in _SOURCE_VARS]
+    home = Path.home() / ".aws"
+    files = [Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or home / "credentials"),
+             Path(os.environ.get("AWS_CONFIG_FILE") or home / "config"), home / "sso" / "cache"]
+    for f in files:
+        try:
+            parts.append(f"{f}:{f.stat().st_mtime_ns}")
+        except OSError:
+            parts.append(f"{f}:-")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def forget_clients() -> None:
+    """Drop every cached client and session (the next call builds them from the credentials as they are now)."""
+    _client.cache_clear()
+    _session.cache_clear()
+
+
 @lru_cache(maxsize=64)
-def _client(service: str, region: str, endpoint: str | None, invoke: bool = False) -> Any:
+def _client(service: str, region: str, endpoint: str | None, invoke: bool = False, source: str = "") -> Any:
     cfg = INVOKE if invoke else CONTROL_PLANE
     if endpoint is None:
         made = boto3.session.Session().client(service, region_name=region, config=cfg)
@@ -61,7 +94,8 @@ def client(service: str, cfg: KitConfig | None = None) -> Any:
     """A boto3 client for `service` on the configured target (local: the local stack, started if needed)."""
     cfg = cfg or get_config()
     with aws_errors():
-        return _client(service, cfg.region, _endpoint(cfg))
+        endpoint = _endpoint(cfg)
+        return _client(service, cfg.region, endpoint, False, credentials_source() if endpoint is None else "")
 
 
 def invoke_client(cfg: KitConfig | None = None, service: str = "lambda") -> Any:
@@ -69,7 +103,8 @@ def invoke_client(cfg: KitConfig | None = None, service: str = "lambda") -> Any:
     function timeout and never retries (no double runs)."""
     cfg = cfg or get_config()
     with aws_errors():
-        return _client(service, cfg.region, _endpoint(cfg), True)
+        endpoint = _endpoint(cfg)
+        return _client(service, cfg.region, endpoint, True, credentials_source() if endpoint is None else "")
 
 
 class _LocalSession(boto3.session.Session):
@@ -85,7 +120,7 @@ class _LocalSession(boto3.session.Session):
 
 
 @lru_cache(maxsize=16)
-def _session(region: str, endpoint: str | None) -> boto3.session.Session:
+def _session(region: str, endpoint: str | None, source: str = "") -> boto3.session.Session:
     return boto3.session.Session(region_name=region) if endpoint is None else _LocalSession(endpoint, region)
 
 
@@ -95,7 +130,8 @@ def session(cfg: KitConfig | None = None) -> boto3.session.Session:
     their clients per session)."""
     cfg = cfg or get_config()
     with aws_errors():
-        return _session(cfg.region, _endpoint(cfg))
+        endpoint = _endpoint(cfg)
+        return _session(cfg.region, endpoint, credentials_source() if endpoint is None else "")
 
 
 def _client_error(e: ClientError) -> KitError | None:
@@ -129,6 +165,7 @@ def aws_errors() -> Iterator[None]:
         raise KitError("No AWS credentials found: run `aws configure` (or set AWS_PROFILE), "
                        "or use target='local' to run offline.") from None
     except (SSOError, TokenRetrievalError):
+        forget_clients()
         raise KitError("The AWS SSO session has expired: run `aws sso login` (with your AWS_PROFILE), "
                        "then re-run this cell.") from None
     except ProfileNotFound as e:
@@ -143,6 +180,8 @@ def aws_errors() -> Iterator[None]:
         raise KitError(f"Could not reach {url}: check your network and that the region exists "
                        "(KIT_REGION), or use target='local' to run offline.") from None
     except ClientError as e:
+        if e.response.get("Error", {}).get("Code") in _EXPIRED:
+            forget_clients()  # the re-run builds new clients from the refreshed credentials
         sentence = _client_error(e)
         if sentence is None:
             raise

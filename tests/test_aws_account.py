@@ -1,4 +1,5 @@
-"""The whole flow on a real AWS account: build and push, deploy, call, measure, lifecycle, delete, nothing left.
+"""The whole flow on a real AWS account: build and push, deploy, call, measure, 03b's SageMaker Serverless endpoint
+(same image, same prefix), lifecycle, delete, nothing left.
 
 Opt-in only: these tests run with `bash kit test -m aws` (see tests/conftest.py) and need credentials allowed by
 docs/iam-policy.json and a container engine. Every resource gets a unique prefix (`ltk-t<random>`) and is deleted
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cleanup
-from helpers.build import build_image, push_image
+from helpers import cleanup, sagemaker
+from helpers.build import build_image, push_image, scan_summary
 from helpers.build.ecr import REPOSITORY
 from helpers.build.registry import stored_sizes
 from helpers.core.config import get_config
@@ -64,6 +65,16 @@ def test_the_whole_flow_on_a_real_account(account, untrained_model_dir: Path) ->
                                  "init_ms": m.cold.init_ms, "log_bytes": m.log_bytes},
                                 d.functions["slim"].memory_mb, "x86_64", d.functions["slim"].reserved_concurrency)
     assert worst.requests == 5 * cost.SECONDS_PER_MONTH and worst.total_usd > 0
+    assert scan_summary(cfg, cfg.name(REPOSITORY), pushed.uri.rsplit(":", 1)[1]).scan_type in ("BASIC", "ENHANCED")
+
+    endpoint = sagemaker.deploy_serverless(cfg)  # 03b: the same image on SageMaker Serverless, under the same prefix
+    assert endpoint.status == "InService" and endpoint.name.startswith(f"{cfg.prefix}-")
+    reply = sagemaker.invoke(cfg, endpoint.name, {"sentence": "Le chat dort."})
+    assert reply.status == 200 and reply.body["fr"] == "Le chat dort."
+    again = sagemaker.deploy_serverless(cfg)  # idempotent: same model and config
+    assert (again.model, again.config) == (endpoint.model, endpoint.config)
+    found = cleanup.find_kit_resources(cfg)
+    assert found["sagemaker_endpoints"] == [endpoint.name] and found["sagemaker_models"] == [endpoint.model]
 
     repo = cfg.name(REPOSITORY)  # 04: the safe rule is taken, the seed's rule refused
     assert cleanup.apply_lifecycle_policy(cfg, repo, cleanup.lifecycle_policy()) == cleanup.lifecycle_policy()
@@ -72,4 +83,5 @@ def test_the_whole_flow_on_a_real_account(account, untrained_model_dir: Path) ->
     assert not any(v.expires for v in cleanup.preview_lifecycle(cfg, repo, cleanup.lifecycle_policy(), 30))
     deleted = cleanup.delete_kit_resources(cfg, confirm=True)
     assert deleted["lambda_functions"] == [d.functions["slim"].name] and deleted["ecr_repositories"] == [repo]
+    assert deleted["sagemaker_endpoints"] == [endpoint.name] and deleted["sagemaker_models"] == [endpoint.model]
     assert not any(cleanup.prove_nothing_left(cfg).values())

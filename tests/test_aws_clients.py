@@ -157,3 +157,30 @@ def test_unreachable_local_endpoint_is_one_sentence():
     with pytest.raises(KitError, match=r"local stack at http://127\.0\.0\.1:\d+ does not answer"):
         with aws_errors():
             sts.get_caller_identity()
+
+
+def test_refreshed_credentials_make_new_clients(no_credentials, monkeypatch):
+    """Issue 23 item 5: new keys (or profile) after an expiry are used without a kernel restart."""
+    cfg = KitConfig(target="aws", region="us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAOLDOLDOLD")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "old")
+    old = client("sts", cfg)
+    assert client("sts", cfg) is old  # cached while nothing changes
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIANEWNEWNEW")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "new")
+    fresh = client("sts", cfg)
+    assert fresh is not old and fresh._request_signer._credentials.access_key == "AKIANEWNEWNEW"
+    assert aws.session(cfg).get_credentials().access_key == "AKIANEWNEWNEW"
+
+
+def test_an_expired_token_drops_the_cached_clients(no_credentials, monkeypatch):
+    cfg = KitConfig(target="aws", region="us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXPIRING")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    sts = client("sts", cfg)
+    stub = Stubber(sts)
+    stub.add_client_error("get_caller_identity", service_error_code="ExpiredToken", http_status_code=403)
+    with stub, pytest.raises(KitError, match="have expired"):
+        with aws_errors():
+            sts.get_caller_identity()
+    assert client("sts", cfg) is not sts  # e.g. a refreshed ~/.aws/credentials file is read again

@@ -131,4 +131,4 @@ def test_plans_name_every_resource_and_the_monthly_cost(kit_home):
         assert name in text
     assert "nothing is billed" in text and "$0.03" in text  # idle: the stored image
     lines = image_plan(cfg, "ws1-translator", {"slim-v1": 52.0, "torch-v1": 257.0})
-    assert "ws1-translator (scan on push" in lines[1] and "$0.03" in lines[-1] and "15 July 2025" in lines[-1]
+    assert "ws1-translator (tagged, scanned as the registry is configured" in lines[1] and "$0.03" in lines[-1] and "15 July 2025" in lines[-1]

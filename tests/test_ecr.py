@@ -43,18 +43,37 @@ def staged(tmp_path: Path) -> image_spec.StagedImage:
                              task_root_bytes=layers.dir_bytes(root), tar_gz_bytes=tarball.stat().st_size)
 
 
-def test_repository_is_created_once_with_scan_on_push_and_tags(cfg: KitConfig) -> None:
+def test_repository_is_created_once_with_tags_and_no_deprecated_scan_setting(cfg: KitConfig) -> None:
     first = ecr.ensure_repository(cfg)
     client = boto3.client("ecr", region_name="us-east-1")
-    client.put_image_scanning_configuration(repositoryName="ltk-translator",
-                                            imageScanningConfiguration={"scanOnPush": False})
+    registry_before = client.get_registry_scanning_configuration()["scanningConfiguration"]
     second = ecr.ensure_repository(cfg)
     repos = client.describe_repositories()["repositories"]
     assert [r["repositoryName"] for r in repos] == ["ltk-translator"]
     assert first["repositoryUri"] == second["repositoryUri"]
-    assert repos[0]["imageScanningConfiguration"] == {"scanOnPush": True}  # re-applied
+    assert repos[0]["imageScanningConfiguration"] == {"scanOnPush": False}  # deprecated per-repository setting unused
+    assert client.get_registry_scanning_configuration()["scanningConfiguration"] == registry_before  # account untouched
     tags = client.list_tags_for_resource(resourceArn=repos[0]["repositoryArn"])["tags"]
     assert {t["Key"]: t["Value"] for t in tags} == {"project": "lambda-torch-kit", "kit-prefix": "ltk"}
+
+
+def test_scanning_is_read_from_the_registry_and_findings_shown_when_it_scans(cfg: KitConfig,
+                                                                             staged: image_spec.StagedImage) -> None:
+    from helpers.build.scanning import repository_frequency, scan_summary
+
+    pushed = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
+    tag = pushed.uri.rsplit(":", 1)[1]
+    off = scan_summary(cfg, "ltk-translator", tag)
+    assert off.frequency == "MANUAL" and "ECR console" in off.sentence("ltk-translator")
+    client = boto3.client("ecr", region_name="us-east-1")  # what an administrator sets for the account
+    client.put_registry_scanning_configuration(scanType="BASIC", rules=[
+        {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "ltk-*", "filterType": "WILDCARD"}]}])
+    client.start_image_scan(repositoryName="ltk-translator", imageId={"imageTag": tag})
+    on = scan_summary(cfg, "ltk-translator", tag)
+    assert on.frequency == "SCAN_ON_PUSH" and on.status == "COMPLETE"
+    assert "last scan COMPLETE" in on.sentence("ltk-translator")
+    assert repository_frequency({"rules": [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [
+        {"filter": "prod-*", "filterType": "WILDCARD"}]}]}, "ltk-translator") == "MANUAL"
 
 
 def test_local_manifest_describes_the_staged_layer(staged: image_spec.StagedImage) -> None:
@@ -154,6 +173,7 @@ def test_registry_auth_decodes_the_token(cfg: KitConfig) -> None:
 class FakeImage:
     def __init__(self) -> None:
         self.tags: list[tuple[str, str]] = []
+        self.attrs = {"Size": 12_000_000}  # uncompressed bytes, as the engine's image inspect reports
 
     def tag(self, repo: str, tag: str) -> None:
         self.tags.append((repo, tag))
@@ -176,9 +196,13 @@ class FakeDocker:
         self.api = self
         self.to_ecr = to_ecr
         self.push_kwargs: dict[str, Any] = {}
+        self.api_version = "1.45"  # before the Engine API's push took a platform: the SDK's own push is used
 
     def get(self, ref: str) -> FakeImage:
         return self.image
+
+    def info(self) -> dict[str, Any]:  # `docker info` of an engine with the classic image store
+        return {"Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]}
 
     def push(self, repo: str, tag: str, auth_config: dict[str, str] | None, stream: bool,
              decode: bool) -> Iterator[dict]:

@@ -14,6 +14,7 @@ import helpers.aws
 from helpers.build import ecr
 from helpers.build.image_spec import BuiltImage, StagedImage
 from helpers.build.registry import stored_sizes
+from helpers.build.scanning import scan_summary
 from helpers.cleanup import (apply_lifecycle_policy, delete_kit_resources, lifecycle_policy, preview_lifecycle,
                              prove_nothing_left)
 from helpers.core.config import get_config
@@ -50,7 +51,7 @@ NO_PERMISSION = {"sts:GetCallerIdentity"}  # allowed to every identity
 # Only on `aws`: the registry protocol of an engine push (`docker push` after get_authorization_token), and the
 # image config read back through its download URL after the push (moto has neither).
 AWS_ONLY = {"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
-            "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:GetDownloadUrlForLayer"}
+            "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer"}
 _VERB = {"Get": "GET", "Create": "POST", "Update": "PATCH", "Delete": "DELETE", "Import": "PUT", "Reimport": "PUT"}
 
 
@@ -138,6 +139,10 @@ def test_a_full_run_needs_exactly_the_actions_of_the_policy(recorded: Recorder, 
     pushed = ecr.push_image(cfg, image)  # 02, and 02 again (the repository exists: brought up to date)
     ecr.push_image(cfg, image)
     ecr.list_images(cfg)
+    with recorded.paused():  # an account whose registry scans the kit's repository on push
+        helpers.aws.client("ecr", cfg).put_registry_scanning_configuration(scanType="BASIC", rules=[
+            {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "ltk-*", "filterType": "WILDCARD"}]}])
+    scan_summary(cfg, cfg.name(ecr.REPOSITORY), pushed.uri.rsplit(":", 1)[1])
     stored_sizes(cfg, cfg.name(ecr.REPOSITORY))
     save_state(image_uris={"slim": pushed.uri}, image_architectures={pushed.uri: pushed.architecture})
     d = deploy(cfg)  # 03, then 03 again over resources changed meanwhile

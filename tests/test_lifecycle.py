@@ -25,9 +25,10 @@ def test_the_safe_policy_expires_untagged_images_and_keeps_the_newest_per_runtim
     rules = lifecycle_policy(untagged_days=1, keep_per_runtime=2)["rules"]
     assert [(r["rulePriority"], r["selection"]["tagStatus"], r["selection"].get("tagPatternList"),
              r["selection"]["countType"], r["selection"]["countNumber"]) for r in rules] == [
-        (1, "untagged", None, "sinceImagePushed", 1),
-        (2, "tagged", ["torch-*"], "imageCountMoreThan", 2),
-        (3, "tagged", ["slim-*"], "imageCountMoreThan", 2)]
+        (1, "tagged", ["live-*"], "imageCountMoreThan", 100),
+        (2, "untagged", None, "sinceImagePushed", 1),
+        (3, "tagged", ["torch-*"], "imageCountMoreThan", 2),
+        (4, "tagged", ["slim-*"], "imageCountMoreThan", 2)]
     assert not any(r["selection"]["tagStatus"] == "any" for r in rules)
     assert validate_policy(lifecycle_policy()) == []
 

@@ -158,7 +158,7 @@ def test_the_trap_a_rule_that_deletes_the_live_image_fails_the_function_at_its_n
     uri = push("ltk-trap", "slim-v1")
     name = ensure_function(cfg, "slim", uri, role_arn, changes).name
     assert name == function_name(cfg, "slim") and invoke(name, {"a": 1})["body"]["echo"] == {"a": 1}
-    with pytest.raises(KitError, match=r"would expire slim-v1 .*which ltk-translator-slim runs.*API would break"):
+    with pytest.raises(KitError, match=r"would expire slim-v1\b.*which ltk-translator-slim runs.*API would break"):
         cleanup.apply_lifecycle_policy(cfg, "ltk-trap", cleanup.seed_lifecycle_policy(1))
     cleanup.apply_lifecycle_policy(cfg, "ltk-trap", cleanup.seed_lifecycle_policy(1), allow_breaking_live_api=True)
     assert {e["repository"] for e in cleanup.advance_local_clock(cfg, 2).expired} == {"ltk-trap"}

@@ -1,4 +1,4 @@
-"""ECR: the image repository (idempotent, scan-on-push, tagged) and pushing the built image to it.
+"""ECR: the image repository (idempotent, tagged; scanning as the registry is configured: helpers.build.scanning) and pushing the built image to it.
 
 With a container engine the image is pushed with the Docker SDK: to ECR after `get_authorization_token`
 on `aws`; on `local`, to the local registry (KIT_REGISTRY), whose manifest and digest then go into the
@@ -17,7 +17,8 @@ from typing import Any
 
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from helpers.core.engine import MANIFEST_TYPES
+from helpers.core.engine import INDEX_TYPES, MANIFEST_TYPES
+from helpers.build.engine_push import push_stream, resolve_index
 from helpers.build.image_spec import MODEL_LABEL, TASK_ROOT, BuiltImage, StagedImage
 from helpers.build.registry import ecr_config_blob, ensure_lambda_pull_policy, verify_pushed_image
 from helpers.core.progress import progress
@@ -57,19 +58,17 @@ def _errors() -> Any:
 
 
 def ensure_repository(cfg: KitConfig) -> dict[str, Any]:
-    """Create the kit's repository with scan-on-push, the kit's tags and a policy letting Lambda pull for the kit's
-    functions, or bring the existing one up to date."""
+    """Create the kit's repository with the kit's tags and a policy letting Lambda pull for the kit's functions, or
+    bring the existing one up to date. No per-repository scan-on-push: it is deprecated in favour of the registry's
+    configuration (helpers.build.scanning reads it)."""
     ecr, name = _ecr(cfg), cfg.name(REPOSITORY)
     tags = [{"Key": k, "Value": v} for k, v in sorted(cfg.tags.items())]
     with _errors():
         try:
             repo = ecr.create_repository(
-                repositoryName=name, imageTagMutability="MUTABLE", tags=tags,
-                imageScanningConfiguration={"scanOnPush": True})["repository"]
+                repositoryName=name, imageTagMutability="MUTABLE", tags=tags)["repository"]
         except ecr.exceptions.RepositoryAlreadyExistsException:
             repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
-            ecr.put_image_scanning_configuration(repositoryName=name,
-                                                 imageScanningConfiguration={"scanOnPush": True})
             ecr.tag_resource(resourceArn=repo["repositoryArn"], tags=tags)
     ensure_lambda_pull_policy(cfg, repo)  # Lambda may pull for the kit's functions (no set-policy rights needed later)
     return dict(repo)
@@ -127,7 +126,8 @@ def register_staged(cfg: KitConfig, staged: StagedImage, repo: dict[str, Any]) -
     verify_pushed_image(cfg, name, tag, staged.arch, lambda digest: json.loads(local_config(staged)))
     uri = f"{repo['repositoryUri']}:{tag}"
     register_image(ImageRecord(uri=uri, digest=detail["imageDigest"], handler=staged.cmd[0],
-                               task_root=staged.task_root, architecture=staged.arch))
+                               task_root=staged.task_root, architecture=staged.arch,
+                               uncompressed_bytes=staged.task_root_bytes))
     return PushedImage(uri=uri, digest=detail["imageDigest"], size_bytes=detail.get("imageSizeInBytes", 0),
                        runtime=staged.runtime, architecture=staged.arch)
 
@@ -140,12 +140,14 @@ def registry_auth(cfg: KitConfig) -> dict[str, str]:
     return {"username": user, "password": password, "serveraddress": data["proxyEndpoint"]}
 
 
-def _sdk_push(client: Any, image_ref: str, target: str, tag: str, auth: dict[str, str] | None) -> None:
-    """Tag `image_ref` as `target:tag` and push it with the Docker SDK, showing the bytes sent."""
-    client.images.get(image_ref).tag(target, tag)
+def _sdk_push(client: Any, built: BuiltImage, target: str, auth: dict[str, str] | None) -> None:
+    """Tag the built image as `target:tag` and push it (one platform where the engine can: engine_push), showing the
+    bytes sent."""
+    tag = built.tag
+    client.images.get(built.image_ref or "").tag(target, tag)
     layers: dict[str, tuple[int, int]] = {}
     with progress(total=0, unit="B", unit_scale=True, desc=f"push {tag}") as bar:
-        for chunk in client.api.push(target, tag=tag, auth_config=auth, stream=True, decode=True):
+        for chunk in push_stream(client, target, tag, auth, built.staged.arch):
             if "error" in chunk:
                 raise KitError(f"The push to {target} failed: {chunk['error'].strip()} (fix it and re-run).")
             detail = chunk.get("progressDetail") or {}
@@ -156,9 +158,34 @@ def _sdk_push(client: Any, image_ref: str, target: str, tag: str, auth: dict[str
                 bar.refresh()
 
 
+def _single_platform_in_ecr(cfg: KitConfig, repository: str, tag: str, architecture: str) -> None:
+    """If the engine pushed an index to ECR, put its image for `architecture` under the tag (engine_push)."""
+    ecr = _ecr(cfg)
+
+    def fetch(digest: str) -> tuple[str, str]:
+        image = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageDigest": digest}],
+                                    acceptedMediaTypes=list(MANIFEST_TYPES))["images"][0]
+        return image["imageManifest"], image.get("imageManifestMediaType", "")
+
+    def put(manifest: str, media_type: str) -> None:
+        try:
+            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag,
+                          imageManifestMediaType=media_type,
+                          imageDigest=f"sha256:{hashlib.sha256(manifest.encode()).hexdigest()}")
+        except ecr.exceptions.ImageAlreadyExistsException:
+            pass
+
+    with _errors():
+        found = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": tag}],
+                                    acceptedMediaTypes=[*MANIFEST_TYPES, *INDEX_TYPES])["images"]
+        if found:
+            resolve_index(found[0]["imageManifest"], found[0].get("imageManifestMediaType", ""), architecture,
+                          fetch, put)
+
+
 def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
     """Local target with an engine: push to the local registry, then put its manifest in the emulated ECR."""
-    from helpers.core.engine import local_registry, registry_manifest
+    from helpers.core.engine import local_registry, registry_manifest, registry_put_manifest
     from local_aws.face import ImageRecord, register_image
 
     registry, tag = local_registry(), built.tag
@@ -166,8 +193,13 @@ def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo
         raise KitError("The local target pushes built images to a local registry: run "
                        "`eval \"$(.ci/container-services start)\"` (or start one and set KIT_REGISTRY=host:port).")
     target = f"{registry}/{repo['repositoryName']}"
-    _sdk_push(client, built.image_ref or "", target, tag, None)
+    _sdk_push(client, built, target, None)
     manifest, media_type, digest = registry_manifest(f"{target}:{tag}")
+    single = resolve_index(manifest, media_type, built.staged.arch,
+                           lambda d: registry_manifest(f"{target}@{d}")[:2],
+                           lambda m, t: registry_put_manifest(f"{target}:{tag}", m, t))
+    if single[0] != manifest:
+        (manifest, media_type), digest = single, f"sha256:{hashlib.sha256(single[0].encode()).hexdigest()}"
     ecr, uri = _ecr(cfg), f"{repo['repositoryUri']}:{tag}"
     with _errors():
         try:
@@ -179,7 +211,8 @@ def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo
                         lambda blob: _registry_json(registry, repo["repositoryName"], blob))
     register_image(ImageRecord(uri=uri, digest=digest, handler="lambda_app.app.handler",
                                task_root=built.staged.task_root, container_image=built.image_ref,
-                               architecture=built.staged.arch))
+                               architecture=built.staged.arch,
+                               uncompressed_bytes=int(client.images.get(built.image_ref).attrs.get("Size") or 0)))
     size = sum(layer["size"] for layer in json.loads(manifest)["layers"])  # what ECR stores for these layers
     return PushedImage(uri=uri, digest=digest, size_bytes=size, runtime=built.staged.runtime,
                        architecture=built.staged.arch)
@@ -202,7 +235,8 @@ def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[
     if cfg.target == "local":
         return _push_to_local_registry(cfg, client, built, repo)
     repo_uri, tag = repo["repositoryUri"], built.tag
-    _sdk_push(client, built.image_ref or "", repo_uri, tag, registry_auth(cfg))
+    _sdk_push(client, built, repo_uri, registry_auth(cfg))
+    _single_platform_in_ecr(cfg, repo["repositoryName"], tag, built.staged.arch)
     verify_pushed_image(cfg, repo["repositoryName"], tag, built.staged.arch,
                         ecr_config_blob(cfg, repo["repositoryName"]))
     with _errors():
@@ -212,14 +246,30 @@ def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[
                        architecture=built.staged.arch)
 
 
+def record_uncompressed_size(uri: str, size_bytes: int) -> None:
+    """Remember an image's uncompressed size (all layers) in the kit's state: 03 checks it against Lambda's 10 GB
+    limit before creating anything (ECR stores only compressed layer sizes)."""
+    from helpers.core.state import load_state, save_state
+
+    sizes = dict(load_state().get("image_uncompressed_bytes") or {})
+    sizes[uri] = int(size_bytes)
+    save_state(image_uncompressed_bytes=sizes)
+
+
 def push_image(cfg: KitConfig, built: BuiltImage) -> PushedImage:
-    """Push a built image (engine) or register a staged one (local, no engine) in the kit's repository."""
+    """Push a built image (engine) or register a staged one (local, no engine) in the kit's repository; its
+    uncompressed size is recorded for 03's check against Lambda's image size limit."""
     repo = ensure_repository(cfg)
     if built.image_ref is not None:
         from helpers.core.engine import require_engine
 
-        return push_with_engine(cfg, require_engine(), built, repo)
-    return register_staged(cfg, built.staged, repo)
+        client = require_engine()
+        pushed = push_with_engine(cfg, client, built, repo)
+        record_uncompressed_size(pushed.uri, int(client.images.get(built.image_ref).attrs.get("Size") or 0))
+        return pushed
+    pushed = register_staged(cfg, built.staged, repo)
+    record_uncompressed_size(pushed.uri, built.staged.task_root_bytes)
+    return pushed
 
 
 def _layer_bytes(ecr: Any, name: str, digests: list[str]) -> dict[str, int]:

@@ -1,11 +1,17 @@
-"""ECR lifecycle rules that cap storage without ever breaking the live API.
+"""ECR lifecycle rules that cap storage without ever breaking the live API or endpoint.
 
-Lambda needs a function's image again whenever the function is updated or comes back from being inactive; if a
-lifecycle rule deleted it, the function fails (StateReasonCode `ImageDeleted`). The seed article's rule (every
-image expires N days after push) therefore breaks the API N days later. The kit's rules expire *untagged* images
-(left behind when a tag moves to a new push) after N days and keep the newest K images per runtime (tags
-`slim-*`, `torch-*`); `apply_lifecycle_policy` refuses any policy that would ever expire an image a deployed
-function runs.
+Lambda needs a function's image again whenever the function is updated or comes back from being inactive, and
+SageMaker Serverless whenever it provisions capacity; if a lifecycle rule deleted it, they fail (StateReasonCode
+`ImageDeleted`). The seed article's rule (every image expires N days after push) therefore breaks the API N days
+later, and so could "keep the newest K" once K newer images are pushed, or an untagged-image rule after the deployed
+tag was pushed again (the running digest is left untagged). The kit's policy cannot: its first rule selects the
+images tagged `live-*`, which every deployment puts on the exact digest it runs (helpers.build.live_tags), with a
+count (imageCountMoreThan LIVE_KEEP) no kit ever reaches; "an image that matches the tagging requirements of a rule
+cannot be expired by a rule with a lower priority" (ECR User Guide, "How lifecycle policies work"). Then untagged
+images expire `untagged_days` after push and the newest `keep_per_runtime` images per runtime are kept.
+Not used, on purpose: `sinceImagePulled` (a function idle for weeks has not pulled its image, and must keep it) and
+the archive action (`transition`: an archived image cannot be pulled, so archiving a live one breaks it the same way).
+`apply_lifecycle_policy` still refuses any policy that would ever expire an image a function or the endpoint runs.
 
 ECR applies the rules by itself (within a day); moto only stores them, so on `local` the emulator applies them
 when its clock moves (`advance_local_clock`, local_aws.face.advance_clock). ECR's semantics live in
@@ -17,31 +23,40 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from botocore.exceptions import ClientError
 
 from helpers.aws import aws_errors, client
 from helpers.build.image_spec import RUNTIMES
+from helpers.build.live_tags import LIVE_PREFIX
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.aws_facts.ecr_lifecycle import Verdict, evaluate_policy, validate_policy
 from local_aws.face import LocalClock, advance_clock, read_clock
 
+LIVE_KEEP = 100  # live-* images: one per function and endpoint (three), never near the count that would expire one
 HORIZON_DAYS = 3650  # "ever": a policy is checked against the live images as of ten years from now
 
 
 def lifecycle_policy(untagged_days: int = 1, keep_per_runtime: int = 2) -> dict[str, Any]:
-    """The safe policy: untagged images expire `untagged_days` after push; the newest `keep_per_runtime` images of
-    each runtime (`slim-*`, `torch-*`) are kept, older ones expire. Deployed tags are the newest, so never selected."""
+    """The safe policy: images a deployment runs (`live-*`) are never expired; untagged images expire
+    `untagged_days` after push; the newest `keep_per_runtime` images of each runtime (`slim-*`, `torch-*`) are kept,
+    older ones expire."""
     if untagged_days < 1:
         raise KitError(f"untagged_days must be at least 1 (got {untagged_days}): ECR counts whole days since push.")
     if keep_per_runtime < 1:
         raise KitError(f"keep_per_runtime must be at least 1 (got {keep_per_runtime}): the deployed image is one.")
     rules: list[dict[str, Any]] = [{
-        "rulePriority": 1, "description": f"expire untagged images {untagged_days} day(s) after push",
+        "rulePriority": 1, "description": "never expire what a function or endpoint runs (live-* tags)",
+        "selection": {"tagStatus": "tagged", "tagPatternList": [f"{LIVE_PREFIX}*"],
+                      "countType": "imageCountMoreThan", "countNumber": LIVE_KEEP},
+        "action": {"type": "expire"},
+    }, {
+        "rulePriority": 2, "description": f"expire untagged images {untagged_days} day(s) after push",
         "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
                       "countNumber": untagged_days},
         "action": {"type": "expire"},
     }]
-    for n, runtime in enumerate(RUNTIMES, start=2):  # one rule per runtime: patterns in one list must ALL match
+    for n, runtime in enumerate(RUNTIMES, start=3):  # one rule per runtime: patterns in one list must ALL match
         rules.append({
             "rulePriority": n, "description": f"keep the newest {keep_per_runtime} {runtime}-* images",
             "selection": {"tagStatus": "tagged", "tagPatternList": [f"{runtime}-*"],
@@ -71,10 +86,13 @@ def images(cfg: KitConfig, repository: str) -> list[dict[str, Any]]:
 
 
 def live_images(cfg: KitConfig) -> dict[str, str]:
-    """Image digest -> name of the kit's function that runs it (what Lambda resolved the function's tag to)."""
+    """Image digest -> name of the kit's function or endpoint that runs it (what Lambda resolved the function's tag
+    to; the digest the endpoint's model image names now)."""
+    from helpers.build.live_tags import digest_of
     from helpers.deploy.settings import function_name
+    from helpers.sagemaker.serverless_settings import endpoint_name
 
-    lam, live = client("lambda", cfg), {}
+    lam, sm, live = client("lambda", cfg), client("sagemaker", cfg), {}
     with aws_errors():
         for runtime in RUNTIMES:
             name = function_name(cfg, runtime)
@@ -85,7 +103,25 @@ def live_images(cfg: KitConfig) -> dict[str, str]:
             resolved = code.get("ResolvedImageUri") or ""
             if "@" in resolved:
                 live[resolved.split("@", 1)[1]] = name
+        endpoint = endpoint_name(cfg)
+        for page in sm.get_paginator("list_endpoints").paginate(NameContains=endpoint):
+            for found in page["Endpoints"]:
+                if found["EndpointName"] == endpoint and (image := _endpoint_image(sm, endpoint)):
+                    live[digest_of(cfg, image)] = endpoint
     return live
+
+
+def _endpoint_image(sm: Any, endpoint: str) -> str | None:
+    """The image URI of the model the endpoint serves; None once its config or model was deleted by hand (the
+    endpoint keeps serving what it was provisioned with, but nothing names the image any more)."""
+    try:
+        config = sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+        model = sm.describe_endpoint_config(EndpointConfigName=config)["ProductionVariants"][0]["ModelName"]
+        return str(sm.describe_model(ModelName=model)["PrimaryContainer"]["Image"])
+    except ClientError as err:
+        if "Could not find" in err.response.get("Error", {}).get("Message", ""):
+            return None
+        raise
 
 
 def apply_lifecycle_policy(cfg: KitConfig, repository: str, policy: dict[str, Any],

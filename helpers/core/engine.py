@@ -49,6 +49,7 @@ def engine_arch(client: docker.DockerClient) -> str:
 
 
 MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.manifest.v1+json")
+INDEX_TYPES = ("application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.oci.image.index.v1+json")
 
 
 def local_registry() -> str | None:
@@ -57,18 +58,32 @@ def local_registry() -> str | None:
 
 
 def registry_manifest(reference: str) -> tuple[str, str, str]:
-    """(manifest JSON, media type, digest) of `host:port/repo:tag` in a plain-http local registry.
+    """(manifest JSON, media type, digest) of `host:port/repo:tag` (or `repo@digest`) in a plain-http local registry:
+    a single-platform manifest or an index, as pushed.
 
     These are exactly what ECR's put_image takes, so the emulated ECR lists the pushed image's real digest.
     """
     host, _, path = reference.partition("/")
-    repo, _, tag = path.rpartition(":")
+    repo, _, tag = path.partition("@") if "@" in path else path.rpartition(":")
     try:
         resp = requests.get(f"http://{host}/v2/{repo}/manifests/{tag}",
-                            headers={"Accept": ", ".join(MANIFEST_TYPES)}, timeout=10)
+                            headers={"Accept": ", ".join((*MANIFEST_TYPES, *INDEX_TYPES))}, timeout=10)
     except requests.RequestException:
         raise KitError(f"The registry {host} does not answer: run `eval \"$(.ci/container-services start)\"`.") from None
     if resp.status_code != 200:
         raise KitError(f"{reference} is not in the registry (HTTP {resp.status_code}): push it first.")
     media_type = resp.headers.get("Content-Type", MANIFEST_TYPES[0])
     return resp.content.decode(), media_type, resp.headers["Docker-Content-Digest"]
+
+
+def registry_put_manifest(reference: str, manifest: str, media_type: str) -> None:
+    """Put `manifest` under `host:port/repo:tag` in a plain-http local registry (the Registry API's manifest PUT)."""
+    host, _, path = reference.partition("/")
+    repo, _, tag = path.rpartition(":")
+    try:
+        resp = requests.put(f"http://{host}/v2/{repo}/manifests/{tag}", data=manifest.encode(),
+                            headers={"Content-Type": media_type}, timeout=30)
+    except requests.RequestException:
+        raise KitError(f"The registry {host} does not answer: run `eval \"$(.ci/container-services start)\"`.") from None
+    if resp.status_code not in (200, 201):
+        raise KitError(f"The registry {host} refused the manifest for {reference} (HTTP {resp.status_code}): push again.")

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from botocore.exceptions import ClientError
 
 from helpers import aws
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.progress import progress
-from helpers.deploy.function import wait_until_ready
+from helpers.deploy.function import wait_until_ready, wake_if_inactive
 from helpers.deploy.reports import Report, decode_log_tail, reports_in, summarize
-from helpers.deploy.settings import HEALTH_WAIT_S, Changes
+from helpers.deploy.settings import HEALTH_WAIT_S, Changes, error_code
 
 HTTP_TIMEOUT_S = 35  # a little over the API's own 30 s integration limit
 COLD_START_TRIES = 3  # Lambda may initialise an environment before the call: then ask for a new one again
@@ -108,9 +109,18 @@ def curl_command(base_url: str, sentence: str) -> str:
 
 def invoke(cfg: KitConfig, function_name: str, payload: dict[str, Any]) -> Invocation:
     """Invoke the function directly with LogType=Tail; its decoded result and the REPORT record Lambda wrote."""
+    def call() -> dict[str, Any]:
+        return dict(aws.invoke_client(cfg).invoke(FunctionName=function_name, Payload=json.dumps(payload).encode(),
+                                                  LogType="Tail"))
+
     with aws.aws_errors():
-        resp = aws.invoke_client(cfg).invoke(
-            FunctionName=function_name, Payload=json.dumps(payload).encode(), LogType="Tail")
+        try:
+            resp = call()
+        except ClientError as err:  # an Inactive function refuses its first call: wake it, wait, call once more
+            if error_code(err) != "ResourceConflictException" or not wake_if_inactive(
+                    cfg, aws.client("lambda", cfg), function_name):
+                raise
+            resp = call()
     raw = resp["Payload"].read()
     if resp.get("FunctionError"):
         raise KitError(f"{function_name} failed ({raw[:200]!r}): read its logs in /aws/lambda/{function_name}.")
@@ -119,6 +129,24 @@ def invoke(cfg: KitConfig, function_name: str, payload: dict[str, Any]) -> Invoc
     if not found:
         raise KitError(f"{function_name}'s answer carried no REPORT record: invoke it with LogType='Tail'.")
     return Invocation(json.loads(raw) if raw else None, found[-1], len(tail.encode()))
+
+
+def wake_functions(cfg: KitConfig) -> list[str]:
+    """Wake the kit's functions that went Inactive (weeks without a call), before calling the API; the names woken.
+    Through the HTTP API an Inactive function's first call is a 500, so the kit wakes them directly first."""
+    from helpers.build.image_spec import RUNTIMES
+    from helpers.deploy.settings import function_name as name_of
+
+    lam, woken = aws.client("lambda", cfg), []
+    with aws.aws_errors():
+        for runtime in RUNTIMES:
+            try:
+                state = lam.get_function_configuration(FunctionName=name_of(cfg, runtime)).get("State")
+            except lam.exceptions.ResourceNotFoundException:
+                continue
+            if state == "Inactive" and wake_if_inactive(cfg, lam, name_of(cfg, runtime)):
+                woken.append(name_of(cfg, runtime))
+    return woken
 
 
 def force_cold_start(cfg: KitConfig, function_name: str) -> None:

@@ -20,7 +20,7 @@ from helpers.deploy.calls import Reply, wait_until_healthy
 from helpers.deploy.function import Function, ensure_function
 from helpers.deploy.http_api import HttpApi, api_base_url, ensure_http_api
 from helpers.deploy.role import ensure_role
-from helpers.deploy.settings import Changes
+from helpers.deploy.settings import LAMBDA_IMAGE_LIMIT_BYTES, Changes
 
 @dataclass
 class Deployment:
@@ -35,6 +35,18 @@ class Deployment:
 
 
 
+def check_image_sizes(uris: dict[str, str]) -> None:
+    """Refuse, before anything is created, an image over Lambda's limit: "Container image code package size: 10 GB
+    (maximum uncompressed image size, including all layers)" (Lambda quotas). Sizes as 02 recorded them."""
+    sizes = load_state().get("image_uncompressed_bytes") or {}
+    for runtime, uri in sorted(uris.items()):
+        size = int(sizes.get(uri) or 0)
+        if size > LAMBDA_IMAGE_LIMIT_BYTES:
+            raise KitError(f"The {runtime} image {uri} is {size / 2**30:.1f} GiB uncompressed, over Lambda's 10 GiB "
+                           "limit for container images: make it smaller (the slim runtime, fewer dependencies), "
+                           "re-run 02, then this cell.")
+
+
 def pushed_images(cfg: KitConfig) -> dict[str, str]:
     """The image URI per runtime that 02_build_image pushed (and saved in the kit's state)."""
     uris: dict[str, str] = load_state().get("image_uris") or {}
@@ -43,6 +55,7 @@ def pushed_images(cfg: KitConfig) -> dict[str, str]:
     if cfg.runtime not in uris:
         raise KitError(f"No {cfg.runtime} image was pushed (only {', '.join(sorted(uris))}): run 02 for that "
                        f"runtime or set KIT_RUNTIME to one of them.")
+    check_image_sizes(uris)
     ecr = aws.client("ecr", cfg)
     for uri in uris.values():
         repo, tag = uri.split("/", 1)[1].rsplit(":", 1)

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 
 from helpers import aws
+from helpers.build.live_tags import mark_live, repository_of
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.state import load_state
@@ -92,6 +93,26 @@ def wait_until_ready(cfg: KitConfig, lam: Any, name: str, waiter: str = "functio
                        "cell (a Failed function is deleted and created again).") from None
 
 
+def wake_if_inactive(cfg: KitConfig, lam: Any, name: str) -> bool:
+    """After a refused call: if the function was Inactive (or is being restored), say so once and wait until it is
+    Active again; True when the caller should call again. "When you try to invoke a function that is inactive, the
+    invocation fails and Lambda sets the function to pending state until the function resources are recreated"
+    (Lambda Developer Guide, "Lambda function states")."""
+    conf = lam.get_function_configuration(FunctionName=name)
+    if conf.get("State") != "Inactive" and conf.get("StateReasonCode") not in ("Idle", "Restoring"):
+        return False
+    print(f"{name} had been idle long enough for Lambda to make it Inactive: its first call fails while Lambda "
+          "restores it, so the kit waits until it is Active again and calls once more.")
+    if conf.get("State") == "Inactive":
+        try:  # the call that makes Lambda restore it (it fails, as documented)
+            lam.invoke(FunctionName=name, Payload=b"{}", InvocationType="RequestResponse")
+        except ClientError as err:
+            if error_code(err) != "ResourceConflictException":
+                raise
+    wait_until_ready(cfg, lam, name, "function_active_v2")
+    return True
+
+
 def _replace_if_failed(lam: Any, name: str, current: dict[str, Any] | None, changes: Changes) -> dict[str, Any] | None:
     """A function in state Failed cannot be updated, only deleted and created again (Lambda's rule): delete it."""
     if current is None or current.get("State") != "Failed":
@@ -100,6 +121,18 @@ def _replace_if_failed(lam: Any, name: str, current: dict[str, Any] | None, chan
     changes.notes.append(f"{name} was in state Failed ({current.get('StateReasonCode')}: "
                          f"{current.get('StateReason')}): deleted and created again.")
     return None
+
+
+def _wait_for_earlier_update(cfg: KitConfig, lam: Any, name: str, current: dict[str, Any], changes: Changes) -> None:
+    """Wait for an earlier update still in progress (another would conflict). One that failed (`LastUpdateStatus`
+    Failed, `State` Active) needs no wait: "Lambda abandoned the update and the function's previous code and
+    configuration remain available", and a new update is the fix (Lambda Developer Guide, "Lambda function states")."""
+    if current.get("LastUpdateStatus") == "Failed":
+        changes.notes.append(f"{name}: its last update had failed ({current.get('LastUpdateStatusReasonCode')}: "
+                             f"{current.get('LastUpdateStatusReason')}); Lambda kept the previous code and "
+                             "configuration, so it is updated again.")
+        return
+    wait_until_ready(cfg, lam, name)
 
 
 def ensure_function(
@@ -130,19 +163,27 @@ def ensure_function(
         if current.get("PackageType") != "Image":
             raise KitError(f"Function {name} exists but is not an image function: delete it (04_cleanup) "
                            "or choose another KIT_PREFIX, then re-run.")
-        wait_until_ready(cfg, lam, name)  # an update still in progress (an earlier run) would conflict
+        _wait_for_earlier_update(cfg, lam, name, current, changes)
         lam.update_function_code(FunctionName=name, ImageUri=image_uri, Architectures=[arch])
         wait_until_ready(cfg, lam, name)
         lam.update_function_configuration(FunctionName=name, **settings)
         wait_until_ready(cfg, lam, name)
         lam.tag_resource(Resource=current["FunctionArn"], Tags=cfg.tags)
         changes.updated.append(f"function {name}")
+    mark_running_image(cfg, lam, name)
     conf = lam.get_function_configuration(FunctionName=name)
     return Function(
         name=name, arn=conf["FunctionArn"], runtime=runtime, image_uri=image_uri,
         architecture=conf.get("Architectures", [arch])[0], memory_mb=conf["MemorySize"],
         timeout_s=conf["Timeout"], reserved_concurrency=_cap_concurrency(lam, name, changes),
     )
+
+
+def mark_running_image(cfg: KitConfig, lam: Any, name: str) -> None:
+    """Tag the digest the function runs `live-<function>` (helpers.build.live_tags): no lifecycle rule expires it."""
+    resolved = lam.get_function(FunctionName=name)["Code"].get("ResolvedImageUri") or ""
+    if "@" in resolved:
+        mark_live(cfg, repository_of(resolved), resolved.split("@", 1)[1], name)
 
 
 def _cap_concurrency(lam: Any, name: str, changes: Changes) -> int | None:

@@ -26,7 +26,7 @@ def image_plan(cfg: KitConfig, repository: str, images_mb: dict[str, float]) -> 
     """02's plan: the repository and one image per runtime (`images_mb`: tag -> MB of layers to store)."""
     gb = sum(images_mb.values()) / 1000
     lines = [_header(cfg, "02 will create"),
-             f"  ECR repository {repository} (scan on push, tagged, a policy letting Lambda pull for "
+             f"  ECR repository {repository} (tagged, scanned as the registry is configured, a policy letting Lambda pull for "
              f"{cfg.name('translator-*')})"]
     lines += [f"  image {tag}: about {mb:.0f} MB of layers" for tag, mb in images_mb.items()]
     lines.append(f"Estimated monthly cost: ECR storage {gb:.2f} GB x ${cost.PRICES['ecr_storage'].usd:.2f}/GB-month = "
@@ -36,9 +36,32 @@ def image_plan(cfg: KitConfig, repository: str, images_mb: dict[str, float]) -> 
     return lines
 
 
-def deployment_plan(cfg: KitConfig, runtimes: list[str], image_gb: float = 0.0) -> list[str]:
+def stored_gb(cfg: KitConfig) -> float:
+    """GB the kit's repository stores now, as ECR bills it: every distinct layer once, the base image's included
+    ("Amazon ECR pricing": storage per GB-month of the repository's data)."""
+    from helpers.build.ecr import REPOSITORY
+    from helpers.build.registry import stored_sizes
+
+    return stored_sizes(cfg, cfg.name(REPOSITORY)).stored_bytes / 1e9
+
+
+def planned_architecture(cfg: KitConfig) -> str:
+    """The architecture cfg.runtime's function will run on: its pushed image's (02's state), x86_64 by default."""
+    from helpers.core.state import load_state
+    from helpers.deploy.function import image_architecture
+
+    uri = (load_state().get("image_uris") or {}).get(cfg.runtime)
+    return image_architecture(cfg, uri) if uri else "x86_64"
+
+
+def deployment_plan(cfg: KitConfig, runtimes: list[str], image_gb: float | None = None,
+                    architecture: str | None = None) -> list[str]:
     """03's plan: role, log groups, one function per runtime, the HTTP API; the month idle, at a tutorial's traffic,
-    and at worst (the stage's throttle rate all month, every call running to the timeout)."""
+    and at worst (the stage's throttle rate all month, every call running to the timeout). `image_gb` defaults to
+    what the repository stores (base layers included); prices are the function's architecture's (arm64 is cheaper
+    per GB-second: "AWS Lambda pricing")."""
+    image_gb = stored_gb(cfg) if image_gb is None else image_gb
+    architecture = architecture or planned_architecture(cfg)
     functions = [function_name(cfg, rt) for rt in runtimes]
     rate, burst = THROTTLING["ThrottlingRateLimit"], THROTTLING["ThrottlingBurstLimit"]
     lines = [_header(cfg, "03 will create"),
@@ -49,9 +72,9 @@ def deployment_plan(cfg: KitConfig, runtimes: list[str], image_gb: float = 0.0) 
              f"  HTTP API {api_name(cfg)} ($default stage: {burst:.0f} burst, {rate:g} requests/s) in front of "
              f"{function_name(cfg)}"]
     memory = MEMORY_MB[cfg.runtime]
-    tutorial = cost.monthly_cost(TUTORIAL_REQUESTS, TIMEOUT_S * 1000, memory, log_bytes=LOG_BYTES_PER_CALL,
-                                 image_gb=image_gb)
-    worst = cost.worst_case(TIMEOUT_S * 1000, memory, "x86_64", rate, RESERVED_CONCURRENCY,
+    tutorial = cost.monthly_cost(TUTORIAL_REQUESTS, TIMEOUT_S * 1000, memory, architecture,
+                                 log_bytes=LOG_BYTES_PER_CALL, image_gb=image_gb)
+    worst = cost.worst_case(TIMEOUT_S * 1000, memory, architecture, rate, RESERVED_CONCURRENCY,
                             log_bytes=LOG_BYTES_PER_CALL, image_gb=image_gb)
     lines += [
         "Estimated monthly cost (prices: helpers/deploy/cost.py, checked " + cost.PRICES_CHECKED + "):",

@@ -17,13 +17,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from helpers import aws
+from helpers.build.live_tags import digest_of, mark_live, repository_of
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.deploy.function import ensure_tagged_log_group
 from helpers.deploy.settings import Changes
 from helpers.sagemaker.sdk import sdk_args
 from helpers.sagemaker.serverless_settings import (MAX_CONCURRENCY, MEMORY_MB, POLL_S, ROLE_RETRY_S, VARIANT, WAIT_S,
-                                                   endpoint_name, log_group_name)
+                                                   config_name, endpoint_name, is_kit_name, log_group_name, model_name)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def ensure_model(cfg: KitConfig, runtime: str, image_uri: str, role_arn: str, en
     from sagemaker.core.resources import Model
     from sagemaker.core.shapes import ContainerDefinition
 
-    args, name = sdk_args(cfg), cfg.name(f"translator-{runtime}-{_digest(image_uri, env, role_arn)}")
+    args, name = sdk_args(cfg), model_name(cfg, runtime, _digest(image_uri, env, role_arn))
     if _get(Model, model_name=name, **args) is None:
         deadline, delay = time.monotonic() + ROLE_RETRY_S, 2.0
         while True:
@@ -95,7 +96,7 @@ def ensure_endpoint_config(cfg: KitConfig, model: str, memory_mb: int, max_concu
     from sagemaker.core.resources import EndpointConfig
     from sagemaker.core.shapes import ProductionVariant, ProductionVariantServerlessConfig
 
-    args, name = sdk_args(cfg), f"{endpoint_name(cfg)}-{_digest(model, memory_mb, max_concurrency)}"
+    args, name = sdk_args(cfg), config_name(cfg, _digest(model, memory_mb, max_concurrency))
     if _get(EndpointConfig, endpoint_config_name=name, **args) is None:
         serverless = ProductionVariantServerlessConfig(memory_size_in_mb=memory_mb, max_concurrency=max_concurrency)
         EndpointConfig.create(endpoint_config_name=name, tags=_tags(cfg), **args, production_variants=[
@@ -153,20 +154,35 @@ def ensure_endpoint(cfg: KitConfig, config: str, changes: Changes) -> Any:
     return endpoint
 
 
+def _replaced(cfg: KitConfig, sm: Any, kind: str, keep: str) -> list[str]:
+    """The kit's models (`kind` "model") or endpoint configs ("config") other than `keep`: exactly a name the kit
+    gives under cfg's prefix AND the kit's tags for that prefix (NameContains alone also matches `altk-...`)."""
+    call, key, name_key, arn_key = {"model": ("list_models", "Models", "ModelName", "ModelArn"),
+                                    "config": ("list_endpoint_configs", "EndpointConfigs", "EndpointConfigName",
+                                               "EndpointConfigArn")}[kind]
+    found = []
+    for page in sm.get_paginator(call).paginate(NameContains=cfg.name("translator-")):
+        for item in page[key]:
+            name = item[name_key]
+            if name == keep or not is_kit_name(cfg, kind, name):
+                continue
+            tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=item[arn_key])["Tags"]}
+            if all(tags.get(k) == v for k, v in cfg.tags.items()):
+                found.append(name)
+    return found
+
+
 def remove_replaced(cfg: KitConfig, keep_config: str, keep_model: str, changes: Changes) -> None:
-    """Delete the kit's endpoint configs and models for this endpoint other than the ones it uses now."""
+    """Delete the kit's endpoint configs and models for this endpoint other than the ones it uses now (selected by
+    exact name and tags, as 04's sweep selects them)."""
     sm = aws.client("sagemaker", cfg)
     with aws.aws_errors():
-        for page in sm.get_paginator("list_endpoint_configs").paginate(NameContains=endpoint_name(cfg)):
-            for c in page["EndpointConfigs"]:
-                if c["EndpointConfigName"] != keep_config:
-                    sm.delete_endpoint_config(EndpointConfigName=c["EndpointConfigName"])
-                    changes.notes.append(f"deleted replaced endpoint config {c['EndpointConfigName']}")
-        for page in sm.get_paginator("list_models").paginate(NameContains=cfg.name("translator-")):
-            for m in page["Models"]:
-                if m["ModelName"] != keep_model:
-                    sm.delete_model(ModelName=m["ModelName"])
-                    changes.notes.append(f"deleted replaced model {m['ModelName']}")
+        for name in _replaced(cfg, sm, "config", keep_config):
+            sm.delete_endpoint_config(EndpointConfigName=name)
+            changes.notes.append(f"deleted replaced endpoint config {name}")
+        for name in _replaced(cfg, sm, "model", keep_model):
+            sm.delete_model(ModelName=name)
+            changes.notes.append(f"deleted replaced model {name}")
 
 
 def describe(endpoint: Any, model: str, runtime: str, role_arn: str, image_uri: str, memory_mb: int,
@@ -187,4 +203,5 @@ def deploy_endpoint(cfg: KitConfig, image_uri: str, role_arn: str, changes: Chan
         config = ensure_endpoint_config(cfg, model, memory, concurrency, changes)
         endpoint = ensure_endpoint(cfg, config, changes)
     remove_replaced(cfg, config, model, changes)
+    mark_live(cfg, repository_of(image_uri), digest_of(cfg, image_uri), endpoint.endpoint_name)  # never expired
     return describe(endpoint, model, runtime, role_arn, image_uri, memory, concurrency)

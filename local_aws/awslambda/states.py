@@ -9,7 +9,9 @@ images"):
   (InvalidParameterValueException, manifest_rules.py);
 - when the image a function runs (the digest its tag resolved to) is no longer in ECR, the function goes
   `Failed` with StateReasonCode `ImageDeleted` at its next cold start, and every invocation fails until the
-  function is deleted and created again.
+  function is deleted and created again;
+- a function idle for weeks goes `Inactive`, and an update whose image left ECR fails (`LastUpdateStatus` Failed):
+  idle_and_updates.py.
 The stack's front endpoint routes the Lambda control plane through `FunctionStates.handle` (front/server.py).
 """
 from __future__ import annotations
@@ -25,7 +27,11 @@ from urllib.parse import unquote
 
 from local_aws.front.wsgi import call_wsgi, peek_body, respond
 from local_aws.error_answers import LambdaError
+from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.core.aws_facts.image_manifests import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
+from local_aws.awslambda.idle_and_updates import (INACTIVE, RESTORING, failed_update_view, image_update_failure,
+                                                  is_idle, restore_moto_image)
+from local_aws.ecr.images import too_large
 
 _FUNCTIONS = re.compile(r"^/2015-03-31/functions/?(?P<name>[^/]*)(?P<rest>/.*)?$")
 _IMAGE = re.compile(r"^[^/]+/(?P<repo>[^@:]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]+))?$")
@@ -43,6 +49,11 @@ class _State:
     updating_until: float = 0.0
     digest: str | None = None  # the image digest the function's ImageUri resolved to
     failed: tuple[str, str] | None = None  # (StateReasonCode, StateReason)
+    image_uri: str | None = None  # the ImageUri it was created or last updated with
+    last_used: float = 0.0  # emulator time (clock offset included) of the last invocation, creation or update
+    restoring: bool = False  # Pending after an invocation met it Inactive
+    update: tuple[str, str, str | None, str | None] | None = None  # (new digest, uri, previous digest, previous uri)
+    update_failed: tuple[str, str] | None = None  # (LastUpdateStatusReasonCode, LastUpdateStatusReason)
 
 
 def function_name(path_name: str) -> str:
@@ -56,9 +67,11 @@ def function_name(path_name: str) -> str:
 class FunctionStates:
     """Function states for the emulated Lambda, keyed by (region, function name)."""
 
-    def __init__(self, ecr_client: Callable[[str], Any]) -> None:
-        """`ecr_client(region)` gives an ECR client on the stack (to resolve and check images)."""
-        self._ecr = ecr_client
+    def __init__(self, ecr_client: Callable[[str], Any], now: Callable[[], float] = time.time,
+                 account: str = ACCOUNT_ID) -> None:
+        """`ecr_client(region)` gives an ECR client on the stack (to resolve and check images); `now()` the emulator's
+        time in seconds (its clock, which 04 advances)."""
+        self._ecr, self._now, self._account = ecr_client, now, account
         self._states: dict[tuple[str, str], _State] = {}
         self._lock = threading.Lock()
 
@@ -68,9 +81,16 @@ class FunctionStates:
         st, now = self._states.get((region, name)), time.monotonic()
         if st is None:
             return {}
+        self._settle_update(region, name, st)
         if st.failed:
             return {"State": "Failed", "StateReasonCode": st.failed[0], "StateReason": st.failed[1],
                     "LastUpdateStatus": "Successful"}
+        if st.restoring and now < st.pending_until:
+            return dict(RESTORING)
+        if is_idle(st.last_used, self._now()):
+            return dict(INACTIVE)
+        if st.update_failed and now >= st.updating_until:
+            return failed_update_view(st.update_failed)
         if now < st.pending_until:
             return {"State": "Pending", "StateReason": "The function is being created.", "StateReasonCode": "Creating",
                     "LastUpdateStatus": "InProgress", "LastUpdateStatusReason": "The function is being created.",
@@ -94,11 +114,27 @@ class FunctionStates:
                                  f"StateReasonCode: '{st.failed[0]}'")
         if time.monotonic() < st.pending_until:
             raise self._conflict("The function is currently in the following state: Pending")
+        if is_idle(st.last_used, self._now()):  # the invocation fails and starts the restore
+            st.restoring, st.pending_until, st.last_used = True, time.monotonic() + pending_seconds(), self._now()
+            raise self._conflict("The function is currently in the following state: Inactive")
+        st.restoring, st.last_used = False, self._now()
+
+    def _settle_update(self, region: str, name: str, st: _State) -> None:
+        """Once an image update's window is over: it failed if its image left ECR meanwhile (previous image kept)."""
+        if st.update is None or time.monotonic() < st.updating_until:
+            return
+        (digest, uri, previous, previous_uri), st.update = st.update, None
+        if previous and previous_uri and not self.image_exists(region, uri, digest):
+            st.update_failed, st.digest = image_update_failure(digest), previous
+            restore_moto_image(self._account, region, name, previous_uri, previous)
 
     def _check_updatable(self, region: str, name: str) -> None:
         st = self._states.get((region, name))
         if st is None:
             return
+        self._settle_update(region, name, st)
+        if is_idle(st.last_used, self._now()):  # updating an Inactive function restores it
+            st.last_used = self._now()
         self.check_invocable(region, name)
         if time.monotonic() < st.updating_until:
             raise self._conflict(f"An update is in progress for resource: {st.arn}")
@@ -167,10 +203,12 @@ class FunctionStates:
             return respond(start_response, *e.response())
         status, headers, out = call_wsgi(moto, environ)
         if status < 300:
-            out = self._after(method, region, name, rest, digest, out)
+            uri = (doc.get("Code") or {}).get("ImageUri") if method == "POST" else doc.get("ImageUri")
+            out = self._after(method, region, name, rest, digest, out, uri)
         return respond(start_response, status, headers, out)
 
-    def _after(self, method: str, region: str, name: str, rest: str, digest: str | None, out: bytes) -> bytes:
+    def _after(self, method: str, region: str, name: str, rest: str, digest: str | None, out: bytes,
+               image_uri: str | None = None) -> bytes:
         """Record what a successful call changed and put the state fields into its answer."""
         key, now = (region, name), time.monotonic()
         if rest not in ("", "/code", "/configuration"):
@@ -182,10 +220,13 @@ class FunctionStates:
             doc = json.loads(out) if out else {}
             if method == "POST":
                 self._states[key] = _State(arn=doc.get("FunctionArn", name), pending_until=now + pending_seconds(),
-                                           digest=digest)
+                                           digest=digest, image_uri=image_uri, last_used=self._now(),
+                                           failed=too_large(image_uri))
             elif method == "PUT":
                 st = self._states.setdefault(key, _State(arn=doc.get("FunctionArn", name)))
-                st.updating_until = now + pending_seconds()
+                st.updating_until, st.last_used, st.update_failed = now + pending_seconds(), self._now(), None
+                if digest and image_uri:
+                    st.update, st.image_uri = (digest, image_uri, st.digest, st.image_uri), image_uri
                 st.digest = digest or st.digest
         if method == "GET" and not name:
             for fn in doc.get("Functions", []):

@@ -26,6 +26,7 @@ class ImageRecord:
     task_root: str | None = None  # staged LAMBDA_TASK_ROOT on the host (host runner)
     container_image: str | None = None  # image ref in the local engine (container runner)
     architecture: str = "x86_64"
+    uncompressed_bytes: int = 0  # all layers uncompressed, as Lambda measures its 10 GiB limit (0: unknown)
 
     @property
     def repository(self) -> str:

@@ -64,7 +64,8 @@ class Server:
             **{k.upper(): v for k, v in LOCAL_CREDENTIALS.items()}, "AWS_SESSION_TOKEN": "testing",
             "AWS_ENDPOINT_URL": self.endpoint},  # boto3 inside a function reaches this stack
             account_concurrency=account_concurrency(), before_cold_start=self._before_cold_start)
-        self.states = FunctionStates(lambda region: self.client("ecr", region))
+        self.states = FunctionStates(lambda region: self.client("ecr", region),
+                                     lambda: self.clock.now().timestamp(), ACCOUNT_ID)  # idle on 04's clock
         self.clock = LifecycleClock(lambda region: self.client("ecr", region), self.lam.stop_all, self.log)
         self.pool = ThreadPoolExecutor(max_workers=256)  # one thread per HTTP API request in flight
         self.sagemaker = SageMakerApi(self.client, self.pool.submit)  # SageMaker fixes over moto + InvokeEndpoint

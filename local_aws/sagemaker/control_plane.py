@@ -29,6 +29,7 @@ from helpers.core.aws_facts.iam_match import allows, statements
 from helpers.core.aws_facts.sigv4 import signed_region
 from local_aws.error_answers import SageMakerError
 from local_aws.sagemaker.invoke_endpoint import SageMakerRuntime, ServeSpec
+from local_aws.sagemaker.serverless_platform import architecture_refusal, region_refusal
 
 _INVOKE = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
 _DESCRIBES = {"DescribeModel", "DescribeEndpointConfig", "DescribeEndpoint"}
@@ -140,6 +141,8 @@ class SageMakerApi:
                               self.backend(region).endpoint_configs)
         for variant in req.get("ProductionVariants", []):
             sls = variant.get("ServerlessConfig")
+            if sls and (elsewhere := region_refusal(region)):
+                raise SageMakerError(400, "ValidationException", elsewhere)
             if sls and sls.get("MemorySizeInMB") not in SERVERLESS_MEMORY_MB:
                 raise SageMakerError(400, "ValidationException", f"MemorySizeInMB {sls.get('MemorySizeInMB')} is not "
                                     "valid for a serverless endpoint: use 1024, 2048, 3072, 4096, 5120 or 6144.")
@@ -221,6 +224,8 @@ class SageMakerApi:
         if missing := self.pull_denied(region, role_arn, spec.image_uri):
             return None, (f"The execution role {role_arn} does not allow {', '.join(missing)}, so SageMaker could not "
                           f"pull the image {spec.image_uri}.")
+        if wrong_cpu := architecture_refusal(spec.image_uri):
+            return None, wrong_cpu
         try:
             inst, _ = self.runtime.start(spec)
         except KitError as e:

@@ -2,7 +2,8 @@
 emulated Lambda (function_states.py) when a function is created or its code updated.
 
 Lambda takes a single-platform image: a Docker image manifest v2 schema 2 or an OCI image manifest. An image
-index or manifest list (what `docker buildx` pushes with provenance attestations, or for several platforms) is
+index or manifest list (what an engine with the containerd image store pushes, attestations included, or a
+multi-platform build) is
 refused with "The image manifest, config or layer media type for the source image ... is not supported". An
 image built for another CPU architecture than the function's is accepted but cannot start (exec format error).
 """
@@ -17,6 +18,26 @@ INDEX_TYPES = ("application/vnd.docker.distribution.manifest.list.v2+json",
                "application/vnd.oci.image.index.v1+json")
 ALL_MANIFEST_TYPES = (*MANIFEST_TYPES, *INDEX_TYPES)  # for batch_get_image's acceptedMediaTypes
 GO_ARCH = {"x86_64": "amd64", "arm64": "arm64"}  # Lambda's architecture names -> an image config's
+
+
+IMAGE_LIMIT_BYTES = 10 * 2**30  # Lambda quotas: 10 GB, the maximum uncompressed image size including all layers
+
+
+def size_failure(uncompressed_bytes: int) -> tuple[str, str] | None:
+    """(StateReasonCode, StateReason) of a function whose image is over Lambda's limit, or None. Lambda's words: the
+    function "reached terminal FAILED state due to InvalidImage(SizeLimitExceeded: Uncompressed container image size
+    exceeds 10 GiB limit)"."""
+    if uncompressed_bytes <= IMAGE_LIMIT_BYTES:
+        return None
+    return "InvalidImage", "SizeLimitExceeded: Uncompressed container image size exceeds 10 GiB limit"
+
+
+def too_large(image_uri: str | None) -> tuple[str, str] | None:
+    """`size_failure` for an image of the local image store (its recorded uncompressed size), or None."""
+    from local_aws.ecr.images import find_image
+
+    rec = find_image(image_uri) if image_uri else None
+    return size_failure(rec.uncompressed_bytes) if rec else None
 
 
 class ImageRejected(ValueError):
@@ -43,9 +64,9 @@ def check_manifest(image_uri: str, manifest: str, declared: str | None = None) -
     kind = media_type(manifest, declared)
     if kind in INDEX_TYPES:
         raise ImageRejected(
-            f"{image_uri} is an image index ({kind}), not a single-platform image: Lambda refuses it. Build for one "
-            "platform without attestations (docker buildx --platform linux/amd64 --provenance=false --sbom=false) "
-            "and push again.")
+            f"{image_uri} is an image index ({kind}), not a single-platform image: Lambda refuses it (\"Lambda does "
+            "not support functions that use multi-architecture container images\"). Push it again with the kit's "
+            "push_image (02), which puts the image's own platform under the tag.")
     if kind not in MANIFEST_TYPES:
         raise ImageRejected(f"{image_uri} has the manifest media type {kind!r}: Lambda takes only "
                             f"{' or '.join(MANIFEST_TYPES)}. Push a Docker v2 schema 2 or OCI image manifest.")
