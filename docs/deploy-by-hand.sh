@@ -21,9 +21,8 @@ docker build --platform linux/amd64 --build-arg BASE_IMAGE=public.ecr.aws/lambda
 
 # ---- 02 · the repository, and the push -------------------------------------------------------------------
 
-# the image repository, scanned on push
-aws ecr create-repository --repository-name ltk-translator --image-tag-mutability MUTABLE --tags '[{"Key": "kit-prefix", "Value": "ltk"}, {"Key": "project", "Value": "lambda-torch-kit"}]' \
-  --image-scanning-configuration '{"scanOnPush": true}'
+# the image repository (scanned as the registry's scanning configuration says)
+aws ecr create-repository --repository-name ltk-translator --image-tag-mutability MUTABLE --tags '[{"Key": "kit-prefix", "Value": "ltk"}, {"Key": "project", "Value": "lambda-torch-kit"}]'
 
 # Lambda may pull its images, for the kit's functions only
 aws ecr set-repository-policy --repository-name ltk-translator --policy-text "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"LambdaECRImageRetrievalPolicy\", \"Effect\": \"Allow\", \"Principal\": {\"Service\": \"lambda.amazonaws.com\"}, \"Action\": [\"ecr:BatchGetImage\", \"ecr:GetDownloadUrlForLayer\"], \"Condition\": {\"StringLike\": {\"aws:sourceArn\": \"arn:aws:lambda:${REGION}:${ACCOUNT}:function:ltk-translator-*\"}}}]}"

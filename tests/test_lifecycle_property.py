@@ -3,7 +3,7 @@
 A property test over random sequences of push (a new version, or the same tag pushed again), deploy a function,
 deploy 03b's endpoint, apply the kit's lifecycle policy (any of its settings), advance the clock, and call: after
 every step ECR's rules are applied (ECR may act at any time) and every deployment's image must still be in the
-repository. It drives the emulator's rule engine (local_aws.ecr.lifecycle_rules, the one the stack applies) on a
+repository. It drives the emulator's rule engine (helpers.core.aws_facts.ecr_lifecycle, the one the stack applies) on a
 model of the repository, with the kit's own policy and live tags, so hundreds of sequences run in seconds; a few
 sequences also run end to end on the emulator (the function is invoked cold after the clock moved)."""
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from helpers.build.image_spec import RUNTIMES
 from helpers.build.live_tags import live_tag
 from helpers.cleanup.lifecycle import lifecycle_policy
-from local_aws.ecr.lifecycle_rules import evaluate_policy
+from helpers.core.aws_facts.ecr_lifecycle import evaluate_policy
 
 HOLDERS = ("ltk-translator-slim", "ltk-translator-torch", "ltk-translator-sls")  # two functions, one endpoint
 START = datetime(2026, 12, 1, tzinfo=timezone.utc)

@@ -31,15 +31,15 @@ def build_command(runtime: str, arch: str, version: str, base_image: str, contex
 
 
 def repository_commands(cfg: KitConfig, account: str) -> list[Command]:
-    """Create the repository (scan on push, tagged) and let Lambda pull from it for the kit's functions only."""
+    """Create the repository (tagged; scanning follows the registry's configuration) and let Lambda pull from it for the kit's functions only."""
     name = cfg.name(REPOSITORY)
     arn = f"arn:aws:ecr:{cfg.region}:{account}:repository/{name}"
     policy = {"Version": "2012-10-17", "Statement": [lambda_pull_statement(cfg, arn)]}
     return [
         aws_command("ecr", "CreateRepository", {
             "repositoryName": name, "imageTagMutability": "MUTABLE",
-            "tags": [{"Key": k, "Value": v} for k, v in sorted(cfg.tags.items())],
-            "imageScanningConfiguration": {"scanOnPush": True}}, "the image repository, scanned on push"),
+            "tags": [{"Key": k, "Value": v} for k, v in sorted(cfg.tags.items())]},
+            "the image repository (scanned as the registry's scanning configuration says)"),
         aws_command("ecr", "SetRepositoryPolicy", {"repositoryName": name, "policyText": json.dumps(policy)},
                     "Lambda may pull its images, for the kit's functions only"),
     ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from helpers.core.config import KitConfig
-from local_aws.ecr.manifest_rules import IMAGE_LIMIT_BYTES as LAMBDA_IMAGE_LIMIT_BYTES  # noqa: F401 - Lambda's limit
+from helpers.core.aws_facts.image_manifests import IMAGE_LIMIT_BYTES as LAMBDA_IMAGE_LIMIT_BYTES  # noqa: F401 - Lambda's limit
 
 MEMORY_MB = {"slim": 512, "torch": 1024}
 TIMEOUT_S = 30  # an HTTP API waits at most 30 s for its integration, so a longer timeout only bills stuck calls

@@ -18,7 +18,7 @@ from helpers.deploy.settings import Changes
 from helpers.sagemaker.endpoint import ServerlessEndpoint, deploy_endpoint
 from helpers.sagemaker.execution_role import ensure_execution_role
 from helpers.sagemaker.serverless_settings import ARCHITECTURE
-from local_aws.sagemaker.serverless_platform import region_refusal
+from helpers.core.aws_facts.sagemaker_serverless import region_refusal
 
 
 def deploy_serverless(cfg: KitConfig, changes: Changes | None = None,

@@ -93,3 +93,12 @@ def forget_images() -> None:
     """Empty the local image store (04_cleanup: the emulated ECR it mirrors is gone with the stack)."""
     with _locked() as path:
         path.unlink(missing_ok=True)
+
+
+def too_large(image_uri: str | None) -> tuple[str, str] | None:
+    """Lambda's size failure (aws_facts.image_manifests.size_failure) for an image of this store, from the
+    uncompressed size its push recorded; None when it fits or is not here."""
+    from helpers.core.aws_facts.image_manifests import size_failure
+
+    rec = find_image(image_uri) if image_uri else None
+    return size_failure(rec.uncompressed_bytes) if rec else None

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import unquote
 
-from helpers.core.aws_facts.account import LOCAL_CREDENTIALS
+from helpers.core.aws_facts.account import ACCOUNT_ID, LOCAL_CREDENTIALS
 from helpers.core.aws_facts.sigv4 import UNSIGNED_REGION, signed_scope
 from helpers.core.errors import KitError
 from helpers.core.paths import write_json

@@ -29,7 +29,8 @@ from helpers.core.aws_facts.iam_match import allows, statements
 from helpers.core.aws_facts.sigv4 import signed_region
 from local_aws.error_answers import SageMakerError
 from local_aws.sagemaker.invoke_endpoint import SageMakerRuntime, ServeSpec
-from local_aws.sagemaker.serverless_platform import architecture_refusal, region_refusal
+from helpers.core.aws_facts.sagemaker_serverless import SERVERLESS_ARCHITECTURE, region_refusal
+from local_aws.ecr.images import find_image
 
 _INVOKE = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
 _DESCRIBES = {"DescribeModel", "DescribeEndpointConfig", "DescribeEndpoint"}
@@ -258,3 +259,12 @@ class SageMakerApi:
             return SageMakerError(400, "ValidationError",
                                  f"Endpoint {name} of account {ACCOUNT_ID} not found.").response()
         return self.runtime.invoke(spec, body, headers)
+
+
+def architecture_refusal(image_uri: str) -> str | None:
+    """Why serverless capacity cannot start `image_uri` (built for another CPU), or None."""
+    rec = find_image(image_uri)
+    if rec is None or rec.architecture == SERVERLESS_ARCHITECTURE:
+        return None
+    return (f"The image {image_uri} is built for {rec.architecture}; Serverless Inference runs "
+            f"{SERVERLESS_ARCHITECTURE} only, so its container failed to start (exec format error).")

@@ -32,14 +32,6 @@ def size_failure(uncompressed_bytes: int) -> tuple[str, str] | None:
     return "InvalidImage", "SizeLimitExceeded: Uncompressed container image size exceeds 10 GiB limit"
 
 
-def too_large(image_uri: str | None) -> tuple[str, str] | None:
-    """`size_failure` for an image of the local image store (its recorded uncompressed size), or None."""
-    from local_aws.ecr.images import find_image
-
-    rec = find_image(image_uri) if image_uri else None
-    return size_failure(rec.uncompressed_bytes) if rec else None
-
-
 class ImageRejected(ValueError):
     """The image cannot back a Lambda function; the message says why, as Lambda (or the kit) words it."""
 

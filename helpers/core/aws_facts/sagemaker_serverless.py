@@ -4,23 +4,12 @@ A serverless endpoint config has no instance type and no architecture (Productio
 concurrency only), and SageMaker documents arm64 (AWS Graviton) hosting only for instance-based endpoints (`ml.*g`
 instance types); Serverless Inference's own page lists it as CPU-only. So an arm64 image (what Docker Desktop builds
 by default on Apple silicon) cannot start there: the capacity SageMaker provisions fails its start and the endpoint
-goes `Failed`. The emulator does the same (control_plane.check); the kit refuses such an image before creating
+goes `Failed`. The emulator does the same (local_aws.sagemaker.control_plane); the kit refuses such an image before creating
 anything (helpers.sagemaker.serverless).
 """
 from __future__ import annotations
 
 SERVERLESS_ARCHITECTURE = "x86_64"
-
-
-def architecture_refusal(image_uri: str) -> str | None:
-    """Why serverless capacity cannot start `image_uri` (built for another CPU), or None."""
-    from local_aws.ecr.images import find_image
-
-    rec = find_image(image_uri)
-    if rec is None or rec.architecture == SERVERLESS_ARCHITECTURE:
-        return None
-    return (f"The image {image_uri} is built for {rec.architecture}; Serverless Inference runs "
-            f"{SERVERLESS_ARCHITECTURE} only, so its container failed to start (exec format error).")
 
 
 def serverless_regions() -> set[str]:
