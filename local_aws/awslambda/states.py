@@ -32,9 +32,9 @@ from helpers.core.aws_facts.image_manifests import ALL_MANIFEST_TYPES, ImageReje
 from local_aws.awslambda.idle_and_updates import (INACTIVE, RESTORING, failed_update_view, image_update_failure,
                                                   is_idle, restore_moto_image)
 from local_aws.ecr.images import too_large
+from helpers.core.aws_facts.image_uri import parse_image_uri
 
 _FUNCTIONS = re.compile(r"^/2015-03-31/functions/?(?P<name>[^/]*)(?P<rest>/.*)?$")
-_IMAGE = re.compile(r"^[^/]+/(?P<repo>[^@:]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]+))?$")
 
 
 def pending_seconds() -> float:
@@ -56,7 +56,7 @@ class _State:
     update_failed: tuple[str, str] | None = None  # (LastUpdateStatusReasonCode, LastUpdateStatusReason)
 
 
-def function_name(path_name: str) -> str:
+def name_in_path(path_name: str) -> str:
     """A function name from a path segment that may be a name, a partial ARN or an ARN (with a qualifier)."""
     parts = unquote(path_name).split(":")
     if parts[0] == "arn":
@@ -152,12 +152,12 @@ class FunctionStates:
 
     def image_exists(self, region: str, image_uri: str, digest: str) -> bool:
         """Whether the image `digest` is still in the (emulated) ECR repository of `image_uri`."""
-        m = _IMAGE.match(image_uri)
-        if m is None:
+        ref = parse_image_uri(image_uri)
+        if ref.registry is None:
             return True
         ecr = self._ecr(region)
         try:
-            ecr.describe_images(repositoryName=m["repo"], imageIds=[{"imageDigest": digest}])
+            ecr.describe_images(repositoryName=ref.repository, imageIds=[{"imageDigest": digest}])
         except (ecr.exceptions.ImageNotFoundException, ecr.exceptions.RepositoryNotFoundException):
             return False
         return True
@@ -165,13 +165,13 @@ class FunctionStates:
     # --- the control plane
     def _resolve(self, region: str, image_uri: str | None) -> str | None:
         """The digest `image_uri` names in ECR, after Lambda's manifest check (LambdaError if Lambda refuses it)."""
-        m = _IMAGE.match(image_uri or "")
-        if m is None:
+        ref = parse_image_uri(image_uri or "")
+        if ref.registry is None:
             return None
         ecr = self._ecr(region)
-        image_id = {"imageDigest": m["digest"]} if m["digest"] else {"imageTag": m["tag"] or "latest"}
+        image_id = {"imageDigest": ref.digest} if ref.digest else {"imageTag": ref.tag or "latest"}
         try:
-            found = ecr.batch_get_image(repositoryName=m["repo"], imageIds=[image_id],
+            found = ecr.batch_get_image(repositoryName=ref.repository, imageIds=[image_id],
                                         acceptedMediaTypes=list(ALL_MANIFEST_TYPES))["images"]
         except ecr.exceptions.RepositoryNotFoundException:
             return None  # moto answers the missing image itself
@@ -188,7 +188,7 @@ class FunctionStates:
         m = _FUNCTIONS.match(environ.get("PATH_INFO", ""))
         if m is None or (m["rest"] or "").startswith("/invocations"):
             return None
-        method, name, rest = environ.get("REQUEST_METHOD", "GET"), function_name(m["name"]), m["rest"] or ""
+        method, name, rest = environ.get("REQUEST_METHOD", "GET"), name_in_path(m["name"]), m["rest"] or ""
         body = peek_body(environ)
         digest: str | None = None
         try:
