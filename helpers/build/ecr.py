@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.core.attendee import owner_clash
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.engine import MANIFEST_TYPES
@@ -68,6 +69,10 @@ def ensure_repository(cfg: KitConfig) -> dict[str, Any]:
                 imageScanningConfiguration={"scanOnPush": True})["repository"]
         except ecr.exceptions.RepositoryAlreadyExistsException:
             repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+            listed = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+            clash = owner_clash({t["Key"]: t["Value"] for t in listed}, cfg.prefix, cfg.attendee)
+            if clash:
+                raise KitError(clash)
             ecr.put_image_scanning_configuration(repositoryName=name,
                                                  imageScanningConfiguration={"scanOnPush": True})
             ecr.tag_resource(resourceArn=repo["repositoryArn"], tags=tags)
