@@ -36,14 +36,18 @@ def _note_region(region: str, parsed: dict[str, Any], **_: Any) -> None:
         parsed["Error"].setdefault("KitRegion", region)
 
 
-@lru_cache(maxsize=64)
-def _client(service: str, region: str, endpoint: str | None, invoke: bool = False) -> Any:
+LOCAL_KEY = ("testing", "testing")  # the local stack's administrator (helpers.local.iam_enforcement)
+
+
+@lru_cache(maxsize=256)
+def _client(service: str, region: str, endpoint: str | None, invoke: bool = False,
+            key: tuple[str, str] = LOCAL_KEY) -> Any:
     cfg = INVOKE if invoke else CONTROL_PLANE
     if endpoint is None:
         made = boto3.session.Session().client(service, region_name=region, config=cfg)
     else:
         made = boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint, config=cfg,
-                                              aws_access_key_id="testing", aws_secret_access_key="testing")
+                                              aws_access_key_id=key[0], aws_secret_access_key=key[1])
     made.meta.events.register("after-call", partial(_note_region, region))
     return made
 
@@ -60,7 +64,7 @@ def client(service: str, cfg: KitConfig | None = None) -> Any:
     """A boto3 client for `service` on the configured target (local: the local stack, started if needed)."""
     cfg = cfg or get_config()
     with aws_errors():
-        return _client(service, cfg.region, _endpoint(cfg))
+        return _client(service, cfg.region, _endpoint(cfg), False, cfg.local_key or LOCAL_KEY)
 
 
 def invoke_client(cfg: KitConfig | None = None, service: str = "lambda") -> Any:
@@ -68,14 +72,14 @@ def invoke_client(cfg: KitConfig | None = None, service: str = "lambda") -> Any:
     function timeout and never retries (no double runs)."""
     cfg = cfg or get_config()
     with aws_errors():
-        return _client(service, cfg.region, _endpoint(cfg), True)
+        return _client(service, cfg.region, _endpoint(cfg), True, cfg.local_key or LOCAL_KEY)
 
 
 class _LocalSession(boto3.session.Session):
     """A boto3 session whose every client reaches the local stack, with dummy credentials."""
 
-    def __init__(self, endpoint: str, region: str) -> None:
-        super().__init__(region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+    def __init__(self, endpoint: str, region: str, key: tuple[str, str] = LOCAL_KEY) -> None:
+        super().__init__(region_name=region, aws_access_key_id=key[0], aws_secret_access_key=key[1])
         self.kit_endpoint = endpoint
 
     def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -83,9 +87,9 @@ class _LocalSession(boto3.session.Session):
         return super().client(*args, **kwargs)
 
 
-@lru_cache(maxsize=16)
-def _session(region: str, endpoint: str | None) -> boto3.session.Session:
-    return boto3.session.Session(region_name=region) if endpoint is None else _LocalSession(endpoint, region)
+@lru_cache(maxsize=64)
+def _session(region: str, endpoint: str | None, key: tuple[str, str] = LOCAL_KEY) -> boto3.session.Session:
+    return boto3.session.Session(region_name=region) if endpoint is None else _LocalSession(endpoint, region, key)
 
 
 def session(cfg: KitConfig | None = None) -> boto3.session.Session:
@@ -94,7 +98,7 @@ def session(cfg: KitConfig | None = None) -> boto3.session.Session:
     their clients per session)."""
     cfg = cfg or get_config()
     with aws_errors():
-        return _session(cfg.region, _endpoint(cfg))
+        return _session(cfg.region, _endpoint(cfg), cfg.local_key or LOCAL_KEY)
 
 
 def _client_error(e: ClientError) -> KitError | None:

@@ -32,6 +32,14 @@ class KitConfig:
     runtime: Runtime = "slim"
     tags: dict[str, str] = field(default_factory=dict)
     attendee: str | None = None  # who runs it (aws: the caller identity's name; KIT_ATTENDEE); tagged kit-attendee
+    boundary: str | None = None  # KIT_PERMISSIONS_BOUNDARY: the policy ARN every role the kit creates is bounded by
+    # local only: an IAM user's access key on the local stack (a rehearsed attendee; KIT_LOCAL_ACCESS_KEY_ID and
+    # KIT_LOCAL_SECRET_ACCESS_KEY), else the stack's administrator key. Never shown (repr=False).
+    local_key: tuple[str, str] | None = field(default=None, repr=False)
+
+    def role_extras(self) -> dict[str, str]:
+        """create_role's extra arguments: the permissions boundary a workshop's attendee policy requires."""
+        return {"PermissionsBoundary": self.boundary} if self.boundary else {}
 
     def name(self, what: str) -> str:
         """A resource name carrying the kit's prefix, e.g. `ltk-translator`."""
@@ -121,6 +129,11 @@ def caller_name(region: str) -> str:
     return identity_name(_caller_arn(region, creds.access_key if creds else ""))
 
 
+def _local_key() -> tuple[str, str] | None:
+    key, secret = os.environ.get("KIT_LOCAL_ACCESS_KEY_ID"), os.environ.get("KIT_LOCAL_SECRET_ACCESS_KEY")
+    return (key, secret) if key and secret else None
+
+
 def get_config(
     target: str | None = None,
     region: str | None = None,
@@ -157,4 +170,5 @@ def get_config(
         raise KitError(f"Unknown runtime {runtime!r}: use 'torch' (PyTorch) or 'slim' (ONNX Runtime).")
     tags = {"project": "lambda-torch-kit", "kit-prefix": prefix} | ({ATTENDEE_TAG: attendee} if attendee else {})
     return KitConfig(target=target, region=region, prefix=prefix, runtime=runtime, tags=tags,  # type: ignore[arg-type]
-                     attendee=attendee)  # type: ignore[arg-type]
+                     attendee=attendee, boundary=os.environ.get("KIT_PERMISSIONS_BOUNDARY") or None,
+                     local_key=_local_key() if target == "local" else None)  # type: ignore[arg-type]

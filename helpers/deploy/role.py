@@ -54,7 +54,7 @@ def ensure_role(cfg: KitConfig, changes: Changes) -> str:
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(
             RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY), Tags=tags,
-            Description="lambda-torch-kit translator: write its own CloudWatch logs, nothing else",
+            Description="lambda-torch-kit translator: write its own CloudWatch logs, nothing else", **cfg.role_extras(),
         )["Role"]
         iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
         changes.created.append(f"role {name}")

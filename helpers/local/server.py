@@ -94,6 +94,11 @@ class Server:
         if path == "/_kit/health":
             return respond(start_response, 200, {"content-type": "application/json"},
                             json.dumps({"pid": os.getpid()}).encode())
+        from helpers.local.iam_enforcement import enforce
+
+        denied = enforce(environ, start_response, ACCOUNT_ID)  # an attendee's key: their IAM policies decide
+        if denied is not None:
+            return denied
         service, target = m.group("service") if m else None, environ.get("HTTP_X_AMZ_TARGET")
         if service == "logs" and target not in _LOG_WRITES:
             self.lam.flush_logs()  # read your writes: the records of every invocation so far are in
