@@ -1,7 +1,7 @@
 """The built image in a container, when a container engine answers: cold start, warm latency and registry sizes.
 
 Each runtime's image is built as 02 builds it (helpers.build.build_image; the engine's layer cache makes a rebuild
-take seconds) and run as the local target runs it (helpers.local.container.launch_container: the RIE mounted, as
+take seconds) and run as the local target runs it (local_aws.awslambda.container.launch_container: the RIE mounted, as
 SAM does). Cold start: container start to first translation. Sizes: the image is pushed to the local registry
 (KIT_REGISTRY, repository `ltk-bench`) and its manifest read back, so the sizes are the compressed layers a
 registry (and ECR) stores, with and without the base image's layers.
@@ -42,10 +42,10 @@ def measure_runtime(client: Any, runtime: str, model: Path, n_cold: int, n_warm:
                     tick: Any = None) -> dict[str, Any]:
     """Cold starts (a new container each) and warm calls on the last one, for one runtime's built image."""
     from helpers.build import build_image
-    from helpers.local.container import launch_container
-    from helpers.local.images import ImageRecord
-    from helpers.local.lambda_service import PeakRss
-    from helpers.local.ports import free_port
+    from local_aws.awslambda.container import launch_container
+    from local_aws.ecr.images import ImageRecord
+    from local_aws.awslambda.service import PeakRss
+    from local_aws.stack.ports import free_port
 
     built = build_image(runtime, model=model)
     rec = ImageRecord(uri=f"local/{BENCH_REPOSITORY}:{runtime}", digest="sha256:" + "0" * 64,

@@ -31,7 +31,7 @@ ACCOUNT_THROTTLE = {"ThrottlingBurstLimit": 5000, "ThrottlingRateLimit": 10000.0
 @contextmanager
 def own_stack(home: Path) -> Iterator[Any]:
     """A local stack under its own KIT_HOME (`home`), stopped on exit with everything it ran."""
-    from helpers.local.stack import ensure_stack, stop_stack
+    from local_aws.stack.control import ensure_stack, stop_stack
 
     previous = os.environ.get("KIT_HOME")
     home.mkdir(parents=True, exist_ok=True)

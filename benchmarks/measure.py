@@ -1,6 +1,6 @@
 """Measuring a function process directly through its Runtime Interface Emulator: cold starts, warm latency, RSS.
 
-Each row runs as a real function process (helpers.local.launchers.launch_host: the RIE and `python -S -m
+Each row runs as a real function process (local_aws.awslambda.launchers.launch_host: the RIE and `python -S -m
 awslambdaric HANDLER`, the local Lambda runtime the notebooks use) and is called through the RIE's invoke endpoint.
 """
 from __future__ import annotations
@@ -16,9 +16,9 @@ from benchmarks.task_roots import TaskRoot
 from benchmarks.workload import BASELINES, RUNTIMES, SENTENCE
 from helpers.core.errors import KitError
 from helpers.core.stats import latency_summary, percentile
-from helpers.local.images import ImageRecord
-from helpers.local.lambda_service import PeakRss, init_ms_from_logs, post_invocation
-from helpers.local.launchers import Instance, free_port, launch_host
+from local_aws.ecr.images import ImageRecord
+from local_aws.awslambda.service import PeakRss, init_ms_from_logs, post_invocation
+from local_aws.awslambda.launchers import Instance, free_port, launch_host
 
 FUNCTION_ENV = {"LANG": "en_US.UTF-8", "TZ": ":UTC", "AWS_REGION": "us-east-1",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048", "AWS_LAMBDA_FUNCTION_TIMEOUT": "120",

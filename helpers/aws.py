@@ -55,7 +55,7 @@ def _client(service: str, region: str, endpoint: str | None, invoke: bool = Fals
 def _endpoint(cfg: KitConfig) -> str | None:
     if cfg.target != "local":
         return None
-    from helpers.local.stack import ensure_stack
+    from local_aws.stack.control import ensure_stack
 
     return ensure_stack().endpoint
 
@@ -141,7 +141,7 @@ def aws_errors() -> Iterator[None]:
     except EndpointConnectionError as e:
         url = str(e.kwargs.get("endpoint_url", "the AWS endpoint")).rstrip("/")
         if "127.0.0.1" in url or "localhost" in url:
-            raise KitError(f"The local stack at {url} does not answer: run helpers.local.stack.stop_stack() "
+            raise KitError(f"The local stack at {url} does not answer: run local_aws.stack.control.stop_stack() "
                            "and try again (it restarts on demand).") from None
         raise KitError(f"Could not reach {url}: check your network and that the region exists "
                        "(KIT_REGION), or use target='local' to run offline.") from None

@@ -24,7 +24,7 @@ def kit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory):
     """One local stack for a test module, under its own KIT_HOME (do not combine with `kit_home`); stopped after."""
-    from helpers.local.stack import ensure_stack, stop_stack
+    from local_aws.stack.control import ensure_stack, stop_stack
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KIT_HOME", str(tmp_path_factory.mktemp("stack-home")))
@@ -41,7 +41,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory):
 def _no_leaked_local_stacks():
     """After the session, stop any local stack this test process started and forgot (nothing may leak)."""
     yield
-    from helpers.local.stack import stop_started_stacks
+    from local_aws.stack.control import stop_started_stacks
 
     stop_started_stacks()
 

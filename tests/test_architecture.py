@@ -1,6 +1,6 @@
 """The layout's rules, checked on the source: imports point one way, no cycles, no oversized modules, unique names.
 
-Layers, lowest first: `helpers.core` (plumbing) < `helpers.local` (the emulator) < `helpers.aws` (clients for both
+Layers, lowest first: `helpers.core` (plumbing) < `local_aws` (the emulator) < `helpers.aws` (clients for both
 targets) < the stages in notebook order (train < build < deploy < sagemaker < cleanup) < tools (`helpers.run_notebooks`).
 A module may import from its own layer or a lower one; `lambda_app` (what ships in the image) imports nothing
 of `helpers`. Function-level (lazy) imports count too.
@@ -14,7 +14,7 @@ import pytest
 
 from helpers.core.paths import REPO_ROOT
 
-LAYERS = ["helpers.core", "helpers.local", "helpers.aws", "helpers.train", "helpers.build", "helpers.deploy",
+LAYERS = ["helpers.core", "local_aws", "helpers.aws", "helpers.train", "helpers.build", "helpers.deploy",
           "helpers.sagemaker", "helpers.cleanup", "helpers.workshop", "helpers.run_notebooks"]
 MAX_LINES = 300  # a longer module states why at its top ("Longer than 300 lines because ...")
 
@@ -47,7 +47,7 @@ def sources(top: str) -> dict[str, Path]:
     return {module_name(p): p for p in sorted((REPO_ROOT / top).rglob("*.py"))}
 
 
-HELPERS = sources("helpers")
+HELPERS = sources("helpers") | sources("local_aws")  # every module placed in LAYERS
 
 
 def internal_edges() -> dict[str, set[str]]:
@@ -60,7 +60,7 @@ def layer(module: str) -> int | None:
 
 
 def test_every_helpers_module_has_a_layer() -> None:
-    missing = [m for m in HELPERS if m != "helpers" and layer(m) is None]
+    missing = [m for m in HELPERS if m not in ("helpers", "local_aws") and layer(m) is None]
     assert not missing, f"modules outside every layer (add them to LAYERS in this test and ARCHITECTURE.md): {missing}"
 
 
@@ -106,7 +106,7 @@ def test_cycle_finder_finds_a_planted_cycle() -> None:
 
 
 def test_layer_check_catches_an_upward_import() -> None:
-    assert layer("helpers.core.config") < layer("helpers.local.stack") < layer("helpers.deploy.calls")  # type: ignore[operator]
+    assert layer("helpers.core.config") < layer("local_aws.stack.control") < layer("helpers.deploy.calls")  # type: ignore[operator]
 
 
 def test_lambda_app_imports_nothing_of_helpers() -> None:
@@ -115,7 +115,7 @@ def test_lambda_app_imports_nothing_of_helpers() -> None:
     assert not bad, bad
 
 
-@pytest.mark.parametrize("top", ["helpers", "lambda_app", "benchmarks"])
+@pytest.mark.parametrize("top", ["helpers", "local_aws", "lambda_app", "benchmarks"])
 def test_no_module_is_over_300_lines_without_a_reason(top: str) -> None:
     long = [f"{p.relative_to(REPO_ROOT)} ({n} lines)" for p in (REPO_ROOT / top).rglob("*.py")
             if (n := len(p.read_text().splitlines())) > MAX_LINES
@@ -125,7 +125,7 @@ def test_no_module_is_over_300_lines_without_a_reason(top: str) -> None:
 
 def test_module_names_are_unique() -> None:
     names: dict[str, list[str]] = {}
-    for top in ("helpers", "lambda_app", "benchmarks"):
+    for top in ("helpers", "local_aws", "lambda_app", "benchmarks"):
         for p in (REPO_ROOT / top).rglob("*.py"):
             if p.name != "__init__.py":
                 names.setdefault(p.stem, []).append(str(p.relative_to(REPO_ROOT)))

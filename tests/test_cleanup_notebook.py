@@ -13,7 +13,7 @@ from helpers.core.config import get_config
 from helpers.core.paths import kit_home
 from helpers.core.state import load_state, save_state
 from helpers.deploy.settings import Changes
-from helpers.local.stack import running_stack, stop_stack
+from local_aws.stack.control import running_stack, stop_stack
 from helpers.run_notebooks import run_notebook
 from test_local_stack import push_test_image
 

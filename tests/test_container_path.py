@@ -20,9 +20,9 @@ import requests
 
 from helpers.core.engine import docker_client, engine_name, local_registry, registry_manifest, require_engine
 from helpers.core.errors import KitError
-from helpers.local.container import LABEL, launch_container
-from helpers.local.images import ImageRecord
-from helpers.local.launchers import INVOKE_PATH
+from local_aws.awslambda.container import LABEL, launch_container
+from local_aws.ecr.images import ImageRecord
+from local_aws.awslambda.launchers import INVOKE_PATH
 from helpers.build.base_image import AWS_BASE, OFFLINE_BASE, resolve_base_image, stage_runtime_client
 from helpers.core.paths import REPO_ROOT
 
@@ -277,8 +277,8 @@ def test_container_runs_as_lambda_does(engine: docker.DockerClient, tiny_image: 
 @pytest.mark.container
 def test_cold_report_splits_init_and_duration(engine: docker.DockerClient, tiny_image: str, kit_home: Path) -> None:
     """Init Duration ends when the runtime first asks for an event; Duration is the handler's time only."""
-    from helpers.local.images import register_image
-    from helpers.local.lambda_service import FunctionSpec, LocalLambda
+    from local_aws.ecr.images import register_image
+    from local_aws.awslambda.service import FunctionSpec, LocalLambda
 
     uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ltk-tiny:v1"
     register_image(ImageRecord(uri=uri, digest="sha256:" + "b" * 64, container_image=tiny_image))

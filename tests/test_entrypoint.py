@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 
 from helpers.core.paths import LAMBDA_APP
-from helpers.local.ports import free_port
+from local_aws.stack.ports import free_port
 
 SEED = "Les deux chiens marchent dans le parc."
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the image's entrypoint is a POSIX shell script")
@@ -94,7 +94,7 @@ def test_staged_task_root_serves_sagemakers_contract(served: tuple[subprocess.Po
 def test_docker_run_image_serve(slim_image: str) -> None:
     """`docker run IMAGE serve`, as SageMaker runs it: port 8080 (published here), a read-only file system but /tmp."""
     from helpers.core.engine import require_engine
-    from helpers.local.container import LABEL, TMP, ULIMITS
+    from local_aws.awslambda.container import LABEL, TMP, ULIMITS
 
     client, port = require_engine(), free_port()
     config = client.images.get(slim_image).attrs["Config"]

@@ -4,7 +4,7 @@ answer below 500, as AWS would give it.
 The translator (the real lambda_app handler, slim runtime, a random-init model) is deployed by the kit's own
 `deploy()` onto a local stack; Hypothesis then sends it request bodies - random bytes, random JSON, deep nesting,
 huge numbers, odd strings, batches - with assorted content types, methods and paths, through the local HTTP API
-(helpers/local/gateway.py: routing, payload 2.0 events, the function, result mapping). The stage's throttle is
+(local_aws/apigateway/gateway.py: routing, payload 2.0 events, the function, result mapping). The stage's throttle is
 raised for the run, so every request reaches the function. Derandomized; the last test prints the count.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from helpers import deploy
 from helpers.aws import client
 from helpers.core.config import get_config
 from helpers.core.state import save_state
-from helpers.local.images import ImageRecord, register_image
+from local_aws.ecr.images import ImageRecord, register_image
 from test_handler_fuzz import FRENCH, JSON_VALUES, ODD_TEXT, dumps, fuzz
 from test_local_stack import push_test_image
 

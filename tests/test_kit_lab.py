@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from helpers.core.paths import REPO_ROOT
-from helpers.local.ports import free_port
+from local_aws.stack.ports import free_port
 
 NOTEBOOKS = ["01_train.ipynb", "02_build_image.ipynb", "03_deploy_lambda.ipynb", "04_cleanup.ipynb"]
 FIRST_CELLS = 3

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-import helpers.local.lambda_api_server as api_server
+import local_aws.standins.lambda_api_server as api_server
 from helpers.core.platform import rie_runs_here
-from helpers.local.images import ImageRecord
-from helpers.local.lambda_service import init_ms_from_logs, post_invocation
-from helpers.local.launchers import STDLIB_CLIENT, emulator_command, launch_host
-from helpers.local.ports import free_port
+from local_aws.ecr.images import ImageRecord
+from local_aws.awslambda.service import init_ms_from_logs, post_invocation
+from local_aws.awslambda.launchers import STDLIB_CLIENT, emulator_command, launch_host
+from local_aws.stack.ports import free_port
 
 APP = '''import os, time
 time.sleep(float(os.environ.get("INIT_SLEEP", "0")))

@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import pytest
 
-import helpers.local.lambda_service as inv
+import local_aws.awslambda.service as inv
 from helpers.core.errors import KitError
-from helpers.local.concurrency import ACCOUNT_LIMIT, RESERVED_LIMIT, Throttled, account_concurrency
-from helpers.local.images import ImageRecord, register_image
-from helpers.local.lookups import Lookups, may_change_state
-from helpers.local.throttling import Throttles, TokenBucket, route_limits
+from local_aws.awslambda.concurrency import ACCOUNT_LIMIT, RESERVED_LIMIT, Throttled, account_concurrency
+from local_aws.ecr.images import ImageRecord, register_image
+from local_aws.front.lookups import Lookups, may_change_state
+from local_aws.apigateway.throttling import Throttles, TokenBucket, route_limits
 
 URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ltk:v1"
 LOGS = ("START RequestId: {rid} Version: $LATEST\nEND RequestId: {rid}\n"

@@ -9,13 +9,13 @@ import signal
 import psutil
 import pytest
 
-import helpers.local.stack as stack
+import local_aws.stack.control as stack
 from helpers import deploy
 from helpers.core.config import get_config
 from helpers.core.errors import KitError
 from helpers.core.state import save_state
 from helpers.deploy import calls
-from helpers.local.stack_processes import kit_processes
+from local_aws.stack.processes import kit_processes
 from test_local_stack import push_test_image
 
 

@@ -1,4 +1,4 @@
-"""The local HTTP API's transport (helpers/local/http_server.py): keep-alive, bodies by length or chunks, any method."""
+"""The local HTTP API's transport (local_aws/front/http_server.py): keep-alive, bodies by length or chunks, any method."""
 from __future__ import annotations
 
 import http.client
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from helpers.local.http_server import MAX_BODY, WsgiServer
+from local_aws.front.http_server import MAX_BODY, WsgiServer
 
 
 def echo_app(environ, start_response):

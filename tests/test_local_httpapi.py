@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import json
 
-from helpers.local.http_events import (add_cors_headers, build_event, cors_preflight, invoke_allowed, lambda_arn_of,
+from local_aws.apigateway.http_events import (add_cors_headers, build_event, cors_preflight, invoke_allowed, lambda_arn_of,
                                    map_result, match_route)
 
 ROUTES = [{"RouteKey": k, "RouteId": str(i)} for i, k in enumerate(

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from helpers.local.images import ImageRecord, find_image, register_image
+from local_aws.ecr.images import ImageRecord, find_image, register_image
 
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ltk-translator"
 D1, D2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-import helpers.local.lambda_service as inv
-from helpers.local.images import ImageRecord, register_image
+import local_aws.awslambda.service as inv
+from local_aws.ecr.images import ImageRecord, register_image
 
 URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ltk:v1"
 RID = "11111111-2222-3333-4444-555555555555"

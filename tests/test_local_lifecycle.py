@@ -9,7 +9,7 @@ import psutil
 import pytest
 
 from helpers.core.errors import KitError
-from helpers.local.stack import ensure_stack, running_stack, stop_stack
+from local_aws.stack.control import ensure_stack, running_stack, stop_stack
 
 
 def test_pinned_port_in_use_is_one_clear_sentence(kit_home, monkeypatch):

@@ -21,7 +21,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from helpers.aws import client, invoke_client
-from helpers.local.stack import api_url
+from local_aws.stack.control import api_url
 from test_local_stack import BASIC, TRUST, push_test_image, report_of
 
 ACCOUNT = "123456789012"

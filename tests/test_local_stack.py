@@ -19,8 +19,8 @@ from botocore.exceptions import ClientError
 
 from helpers.aws import client
 from helpers.core.platform import local_emulator
-from helpers.local.images import ImageRecord, register_image
-from helpers.local.stack import api_url, ensure_stack, running_stack, stop_stack
+from local_aws.ecr.images import ImageRecord, register_image
+from local_aws.stack.control import api_url, ensure_stack, running_stack, stop_stack
 
 HANDLERS = Path(__file__).parent / "handlers"
 REPORT = re.compile(r"^REPORT RequestId: (?P<id>\S+)\tDuration: (?P<d>\d+\.\d\d) ms\tBilled Duration: (?P<b>\d+) ms"

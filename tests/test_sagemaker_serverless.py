@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from helpers.aws import client
 from helpers.core.config import get_config
 from helpers.deploy.settings import Changes
-from helpers.local.sagemaker_api import _strip_empty, allows
+from local_aws.sagemaker.control_plane import _strip_empty, allows
 
 SEED = "Les deux chiens marchent dans le parc."
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
@@ -207,8 +207,8 @@ def test_update_starts_cold_and_metrics_and_logs_follow(endpoint: Any) -> None:
 def test_with_an_engine_the_endpoint_runs_the_built_image(endpoint: Any, slim_image: str) -> None:
     """The same endpoint, once the local image store knows the built image: `IMAGE serve` in a container."""
     from helpers.core.engine import require_engine
-    from helpers.local.container import LABEL
-    from helpers.local.images import find_image, register_image
+    from local_aws.awslambda.container import LABEL
+    from local_aws.ecr.images import find_image, register_image
     from helpers.sagemaker import force_cold_start, invoke, where_it_serves
 
     cfg = get_config()
@@ -227,7 +227,7 @@ def test_with_an_engine_the_endpoint_runs_the_built_image(endpoint: Any, slim_im
 def _serving(pid: int) -> list[str]:
     """The endpoint instances running now: the stack's `lambda_app.serve` processes, and serve containers."""
     from helpers.core.engine import docker_client
-    from helpers.local.container import LABEL
+    from local_aws.awslambda.container import LABEL
 
     found = [str(p.pid) for p in psutil.Process(pid).children(recursive=True)
              if "lambda_app.serve" in " ".join(p.cmdline())]

@@ -5,7 +5,7 @@ on `aws`; on `local`, to the local registry (KIT_REGISTRY), whose manifest and d
 emulated ECR with `put_image`. On `local` without an engine, the staged task root goes into the emulated ECR
 with `put_image`: a schema-2 manifest whose one layer is the staged tar.gz (its real digest and size), so
 `describe_images` lists it and lifecycle rules can act on it. Either way on `local`, the local image store
-(helpers.local.images) then tells the local Lambda runtime where the contents live.
+(local_aws.ecr.images) then tells the local Lambda runtime where the contents live.
 """
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def _describe(ecr: Any, name: str, tag: str) -> dict[str, Any]:
 
 def register_staged(cfg: KitConfig, staged: StagedImage, repo: dict[str, Any]) -> PushedImage:
     """Put the staged image in the emulated ECR (idempotent) and record its task root for the local runtime."""
-    from helpers.local.images import ImageRecord, register_image
+    from local_aws.ecr.images import ImageRecord, register_image
 
     if cfg.target != "local":
         raise KitError("Pushing to AWS ECR needs a container engine: start Docker (or podman) and re-run, "
@@ -164,7 +164,7 @@ def _sdk_push(client: Any, image_ref: str, target: str, tag: str, auth: dict[str
 def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
     """Local target with an engine: push to the local registry, then put its manifest in the emulated ECR."""
     from helpers.core.engine import local_registry, registry_manifest
-    from helpers.local.images import ImageRecord, register_image
+    from local_aws.ecr.images import ImageRecord, register_image
 
     registry, tag = local_registry(), built.tag
     if registry is None:

@@ -8,8 +8,8 @@ image expires N days after push) therefore breaks the API N days later. The kit'
 function runs.
 
 ECR applies the rules by itself (within a day); moto only stores them, so on `local` the emulator applies them
-when its clock moves (`advance_local_clock`, helpers.local.lifecycle_clock). ECR's semantics live in
-helpers.local.ecr_rules (one implementation, used by the emulator and by `preview_lifecycle`).
+when its clock moves (`advance_local_clock`, local_aws.ecr.lifecycle_clock). ECR's semantics live in
+local_aws.ecr.lifecycle_rules (one implementation, used by the emulator and by `preview_lifecycle`).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from helpers.aws import aws_errors, client
 from helpers.build.image_spec import RUNTIMES
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from helpers.local.ecr_rules import Verdict, evaluate_policy, validate_policy
+from local_aws.ecr.lifecycle_rules import Verdict, evaluate_policy, validate_policy
 
 HORIZON_DAYS = 3650  # "ever": a policy is checked against the live images as of ten years from now
 
@@ -129,7 +129,7 @@ def _clock(cfg: KitConfig, advance_days: float | None) -> LocalClock:
     if cfg.target != "local":
         raise KitError("Only the local emulator has a clock to advance: on aws, ECR applies lifecycle rules by itself "
                        "within a day; use preview_lifecycle() to see what they will expire.")
-    from helpers.local.stack import ensure_stack
+    from local_aws.stack.control import ensure_stack
 
     url = f"{ensure_stack().endpoint}/_kit/clock"
     try:
@@ -137,7 +137,7 @@ def _clock(cfg: KitConfig, advance_days: float | None) -> LocalClock:
                 requests.post(url, json={"advance_days": advance_days, "region": cfg.region}, timeout=120))
     except requests.RequestException as err:
         raise KitError(f"The local stack at {url} does not answer ({type(err).__name__}): run "
-                       "helpers.local.stack.stop_stack() and re-run from 02 (it restarts on demand).") from None
+                       "local_aws.stack.control.stop_stack() and re-run from 02 (it restarts on demand).") from None
     if resp.status_code != 200:
         raise KitError(f"The local clock refused the request ({resp.json().get('message')}): pass days >= 0.")
     doc = resp.json()

@@ -163,8 +163,8 @@ def forget_local_state(cfg: KitConfig) -> list[str]:
 
     clear_state()
     if cfg.target == "local":
-        from helpers.local.images import forget_images
-        from helpers.local.stack import stop_stack
+        from local_aws.ecr.images import forget_images
+        from local_aws.stack.control import stop_stack
 
         stop_stack()  # first: it stops the function containers that use the images
         forget_images()
@@ -179,7 +179,7 @@ def kit_processes_left(cfg: KitConfig) -> list[str]:
         return []
     import psutil
 
-    from helpers.local.stack_processes import kit_processes
+    from local_aws.stack.processes import kit_processes
 
     left = []
     for p in kit_processes():

@@ -39,7 +39,7 @@ def rie_runs_here() -> bool:
 
 def local_emulator() -> Literal["rie", "python"]:
     """The host path's Lambda emulator: KIT_LOCAL_RUNTIME (`rie` | `python`), else the RIE where it runs, else the
-    kit's pure-Python Runtime API (helpers/local/lambda_api_server.py)."""
+    kit's pure-Python Runtime API (local_aws/standins/lambda_api_server.py)."""
     value = os.environ.get("KIT_LOCAL_RUNTIME", "").strip().lower()
     if value not in ("", "rie", "python"):
         raise KitError(f"KIT_LOCAL_RUNTIME={value!r} is not a local Lambda emulator: use 'rie' (AWS's binary, Linux "
@@ -52,7 +52,7 @@ def local_emulator() -> Literal["rie", "python"]:
 
 def interface_client() -> Literal["awslambdaric", "stdlib"]:
     """What runs the handler on the host: awslambdaric where it is installed (Linux), else the kit's stdlib loop
-    (helpers/local/lambda_bootstrap.py); KIT_LOCAL_RIC (`awslambdaric` | `stdlib`) chooses. Both emulators take either."""
+    (local_aws/standins/lambda_bootstrap.py); KIT_LOCAL_RIC (`awslambdaric` | `stdlib`) chooses. Both emulators take either."""
     value = os.environ.get("KIT_LOCAL_RIC", "").strip().lower()
     if value not in ("", "awslambdaric", "stdlib"):
         raise KitError(f"KIT_LOCAL_RIC={value!r} is not a runtime interface client: use 'awslambdaric' or "

@@ -12,7 +12,7 @@ import psutil
 
 from helpers.core.paths import kit_home
 
-SERVER_MODULE = "helpers.local.server"  # `python -m` runs the stack process
+SERVER_MODULE = "local_aws.front.server"  # `python -m` runs the stack process
 KEEP_ENDPOINTS = 20
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from helpers.local.launchers import Instance
+from local_aws.awslambda.launchers import Instance
 
 
 class PeakRss:

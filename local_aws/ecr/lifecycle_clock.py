@@ -13,8 +13,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from helpers.local.ecr_rules import apply_policies
-from helpers.local.http_events import respond
+from local_aws.ecr.lifecycle_rules import apply_policies
+from local_aws.apigateway.http_events import respond
 
 
 class LifecycleClock:

@@ -18,8 +18,8 @@ import re
 from typing import Any
 
 from helpers.core.policy_evaluation import Decision, evaluate
-from helpers.local.http_events import respond
-from helpers.local.iam_requests import Call, api_id, iam_requests, model_name, parse_call
+from local_aws.apigateway.http_events import respond
+from local_aws.iam.iam_requests import Call, api_id, iam_requests, model_name, parse_call
 
 _KEY = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/")
 

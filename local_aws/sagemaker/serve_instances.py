@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from helpers.core.errors import KitError
-from helpers.local.images import ImageRecord
-from helpers.local.launchers import HostInstance, Instance
-from helpers.local.ports import wait_for_port
+from local_aws.ecr.images import ImageRecord
+from local_aws.awslambda.launchers import HostInstance, Instance
+from local_aws.stack.ports import wait_for_port
 
 SERVE_PORT = 8080  # where SageMaker expects the container to listen
 PING_LIMIT_S = 180.0  # serverless: the model must answer /ping within 3 minutes
@@ -60,7 +60,7 @@ def _serve_container(rec: ImageRecord, env: dict[str, str], port: int) -> Instan
     """`docker run IMAGE serve` as SageMaker Serverless runs it: port 8080 (published on 127.0.0.1:`port`), root, a
     read-only file system but /tmp."""
     from helpers.core.engine import require_engine
-    from helpers.local.container import LABEL, TMP, ULIMITS, ContainerInstance
+    from local_aws.awslambda.container import LABEL, TMP, ULIMITS, ContainerInstance
 
     client = require_engine()
     name = f"ltk-sm-{port}"

@@ -17,10 +17,10 @@ from docker.types import Ulimit
 from helpers.core.engine import require_engine
 from helpers.core.errors import KitError
 from helpers.core.platform import rie_binary
-from helpers.local.ports import wait_for_http
+from local_aws.stack.ports import wait_for_http
 
 if TYPE_CHECKING:
-    from helpers.local.images import ImageRecord
+    from local_aws.ecr.images import ImageRecord
 
 RIE_IN_CONTAINER = "/var/rapid/aws-lambda-rie"
 RIE_PORT = 8080  # the emulator's port inside the container, published on 127.0.0.1
@@ -34,7 +34,7 @@ READY_TIMEOUT_S = 30.0
 
 @dataclass
 class ContainerInstance:
-    """One running function container (interface `Instance` of helpers.local.launchers)."""
+    """One running function container (interface `Instance` of local_aws.awslambda.launchers)."""
 
     endpoint: str
     container: Container

@@ -3,7 +3,7 @@
 moto 5.2 keeps models, endpoint configs and endpoints, but it returns empty objects AWS omits (`"VpcConfig": {}`,
 which the sagemaker SDK's validation rejects), overwrites on a second Create*, has no UpdateEndpoint, puts an endpoint
 InService at once (it never fails) and answers InvokeEndpoint with a fixed b'body'. This WSGI hook sits in front of it
-on the stack's front endpoint (server.py routes SageMaker calls here):
+on the stack's front endpoint (front/server.py routes SageMaker calls here):
 
 - CreateModel, CreateEndpointConfig, CreateEndpoint refuse an existing name ("Cannot create already existing ...");
   CreateModel needs an execution role that exists and trusts sagemaker.amazonaws.com; a serverless config needs
@@ -24,8 +24,8 @@ from fnmatch import fnmatch
 from typing import Any, Callable
 
 from helpers.core.errors import KitError
-from helpers.local.http_events import respond
-from helpers.local.sagemaker_runtime import ACCOUNT_ID, EndpointError, SageMakerRuntime, ServeSpec
+from local_aws.apigateway.http_events import respond
+from local_aws.sagemaker.invoke_endpoint import ACCOUNT_ID, EndpointError, SageMakerRuntime, ServeSpec
 
 _INVOKE = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/")

@@ -18,12 +18,12 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from helpers.core.config import KNOWN_REGIONS
-from helpers.local.concurrency import Throttled
-from helpers.local.http_events import (HttpResponse, add_cors_headers, build_event, cors_preflight, invoke_allowed,
+from local_aws.awslambda.concurrency import Throttled
+from local_aws.apigateway.http_events import (HttpResponse, add_cors_headers, build_event, cors_preflight, invoke_allowed,
                                        json_response, lambda_arn_of, map_result, match_route, respond)
-from helpers.local.lookups import Lookups
-from helpers.local.stack import ACCOUNT_ID
-from helpers.local.throttling import Throttles, route_limits
+from local_aws.front.lookups import Lookups
+from local_aws.stack.control import ACCOUNT_ID
+from local_aws.apigateway.throttling import Throttles, route_limits
 
 
 class Backend(Protocol):

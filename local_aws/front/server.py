@@ -1,5 +1,5 @@
 """The local stack's process: moto behind a front WSGI app that answers the Lambda Invoke API itself, plus the
-HTTP API endpoint (gateway.py). `python -m helpers.local.server [ENDPOINT_PORT API_PORT]` runs it; stack.py starts,
+HTTP API endpoint (gateway.py). `python -m local_aws.front.server [ENDPOINT_PORT API_PORT]` runs it; stack/control.py starts,
 finds and stops that process."""
 from __future__ import annotations
 
@@ -17,18 +17,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from helpers.core.errors import KitError
-from helpers.local.concurrency import Throttled, account_concurrency
-from helpers.local.sagemaker_api import SageMakerApi
-from helpers.local.function_states import ApiError, FunctionStates, InitFailed, init_failure
-from helpers.local.gateway import Gateway
-from helpers.local.http_events import respond
-from helpers.local.http_server import WsgiServer
-from helpers.local.lambda_service import FunctionSpec, ImageNotFound, LocalLambda
-from helpers.local.images import find_image
-from helpers.local.lifecycle_clock import LifecycleClock
-from helpers.local.lookups import Lookups, may_change_state
-from helpers.local.stack import ACCOUNT_ID, DUMMY_CREDENTIALS, StackInfo, idle_seconds, info_path, read_info
-from helpers.local.stack_processes import remember_endpoint
+from local_aws.awslambda.concurrency import Throttled, account_concurrency
+from local_aws.sagemaker.control_plane import SageMakerApi
+from local_aws.awslambda.states import ApiError, FunctionStates, InitFailed, init_failure
+from local_aws.apigateway.gateway import Gateway
+from local_aws.apigateway.http_events import respond
+from local_aws.front.http_server import WsgiServer
+from local_aws.awslambda.service import FunctionSpec, ImageNotFound, LocalLambda
+from local_aws.ecr.images import find_image
+from local_aws.ecr.lifecycle_clock import LifecycleClock
+from local_aws.front.lookups import Lookups, may_change_state
+from local_aws.stack.control import ACCOUNT_ID, DUMMY_CREDENTIALS, StackInfo, idle_seconds, info_path, read_info
+from local_aws.stack.processes import remember_endpoint
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/")
@@ -94,7 +94,7 @@ class Server:
         if path == "/_kit/health":
             return respond(start_response, 200, {"content-type": "application/json"},
                             json.dumps({"pid": os.getpid()}).encode())
-        from helpers.local.iam_enforcement import enforce
+        from local_aws.iam.iam_enforcement import enforce
 
         denied = enforce(environ, start_response, ACCOUNT_ID)  # an attendee's key: their IAM policies decide
         if denied is not None:
@@ -117,19 +117,19 @@ class Server:
             return self.clock.wsgi(environ, start_response)
         region = m.group("region") if m else "us-east-1"
         if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".PutLifecyclePolicy"):
-            from helpers.local.ecr_rules import refuse_invalid_policy
+            from local_aws.ecr.lifecycle_rules import refuse_invalid_policy
 
             refused = refuse_invalid_policy(environ, start_response)
             if refused is not None:
                 return refused
         if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".PutImage"):
-            from helpers.local.ecr_rules import untag_on_retag
+            from local_aws.ecr.lifecycle_rules import untag_on_retag
 
             untag_on_retag(environ, region, ACCOUNT_ID)
         if SageMakerApi.operation(environ):
             return self.sagemaker.app(environ, start_response, self._moto)
         if environ.get("REQUEST_METHOD") == "PATCH":
-            from helpers.local.moto_gaps import update_stage
+            from local_aws.front.moto_gaps import update_stage
 
             updated = update_stage(environ, start_response, region, ACCOUNT_ID)
             if updated is not None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from helpers.core.errors import KitError
 
 if TYPE_CHECKING:
-    from helpers.local.launchers import Instance
+    from local_aws.awslambda.launchers import Instance
 
 DEFAULT_ACCOUNT_CONCURRENCY = 1000  # Lambda quotas: "Concurrent executions: 1,000" (default, per Region)
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"

@@ -23,13 +23,13 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from helpers.core.errors import KitError
-from helpers.local.function_logs import append_log_events
-from helpers.local.images import find_image
-from helpers.local.launchers import Instance
-from helpers.local.ports import free_port
-from helpers.local.serve_instances import launch_serve, request, wait_for_ping
+from local_aws.logs.function_logs import append_log_events
+from local_aws.ecr.images import find_image
+from local_aws.awslambda.launchers import Instance
+from local_aws.stack.ports import free_port
+from local_aws.sagemaker.serve_instances import launch_serve, request, wait_for_ping
 
-ACCOUNT_ID = "123456789012"  # moto's account (helpers.local.stack.ACCOUNT_ID)
+ACCOUNT_ID = "123456789012"  # moto's account (local_aws.stack.control.ACCOUNT_ID)
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024  # serverless request and response payload limit
 PASSED_HEADERS = ("Content-Type", "Accept", "X-Amzn-SageMaker-Custom-Attributes")  # what SageMaker forwards
 

@@ -1,7 +1,7 @@
 """API Gateway HTTP API (v2) semantics: route matching, payload format 2.0 events, response mapping, CORS.
 
 Pure functions over the API, route and integration documents as GetApi/GetRoutes/GetIntegrations return them;
-stack.py feeds them from the emulator and invokes the function.
+stack/control.py feeds them from the emulator and invokes the function.
 """
 from __future__ import annotations
 

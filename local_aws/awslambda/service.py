@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from helpers.local.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Environment, Environments
-from helpers.local.function_logs import FunctionLogs
-from helpers.local.images import find_image
-from helpers.local.launchers import INVOKE_PATH, Instance, free_port, launch_instance
-from helpers.local.peak_rss import PeakRss  # noqa: F401 - also imported from here by the benchmarks
+from local_aws.awslambda.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Environment, Environments
+from local_aws.logs.function_logs import FunctionLogs
+from local_aws.ecr.images import find_image
+from local_aws.awslambda.launchers import INVOKE_PATH, Instance, free_port, launch_instance
+from local_aws.awslambda.peak_rss import PeakRss  # noqa: F401 - also imported from here by the benchmarks
 
 MiB = 1024 * 1024
 LOG_TAIL_BYTES = 4096

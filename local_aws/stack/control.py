@@ -1,16 +1,16 @@
 """The local stack: one background process serving the emulated AWS endpoint and the HTTP APIs.
 
-`ensure_stack()` starts the server process (`python -m helpers.local.server`, server.py) on demand (detached, so it outlives a notebook
+`ensure_stack()` starts the server process (`python -m local_aws.front.server`) on demand (detached, so it outlives a notebook
 kernel) and records it in `.kit/local/stack.json`; every notebook reuses it; `stop_stack()` (04_cleanup, tests)
 or an idle timeout (KIT_LOCAL_IDLE_SECONDS, default 1800) ends it together with its function instances.
 
 The process serves two ports on 127.0.0.1:
 - the endpoint (`endpoint_url` of every boto3 client): moto for the control plane, except the Lambda Invoke API
-  (`POST /2015-03-31/functions/{name}/invocations`), answered by the local runtime (invoke.py);
+  (`POST /2015-03-31/functions/{name}/invocations`), answered by the local runtime (awslambda/service.py);
 - the HTTP API endpoint: `api_url(api_id)` serves the API Gateway v2 APIs stored in moto (gateway.py).
 
 Settings: KIT_LOCAL_PORT / KIT_LOCAL_API_PORT pin the two ports (default: free ports), KIT_LOCAL_IDLE_SECONDS.
-From a shell: `python -m helpers.local.stack status|stop`.
+From a shell: `python -m local_aws.stack.control status|stop`.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from filelock import FileLock
 
 from helpers.core.errors import KitError
 from helpers.core.paths import REPO_ROOT, kit_home
-from helpers.local.concurrency import account_concurrency
-from helpers.local.stack_processes import SERVER_MODULE, is_stack_process, kill_all, stack_servers, stop_orphans
+from local_aws.awslambda.concurrency import account_concurrency
+from local_aws.stack.processes import SERVER_MODULE, is_stack_process, kill_all, stack_servers, stop_orphans
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -247,7 +247,7 @@ def main(argv: list[str]) -> int:
     elif cmd == "stop":
         print("stopped" if stop_stack() else "no local stack was running")
     else:
-        print("usage: python -m helpers.local.stack status|stop", file=sys.stderr)
+        print("usage: python -m local_aws.stack.control status|stop", file=sys.stderr)
         return 2
     return 0
 

@@ -8,7 +8,7 @@ The semantics (ECR User Guide, "How lifecycle policies work" and "Lifecycle poli
 - `imageCountMoreThan` N keeps the N most recently pushed matching images and expires the rest;
   `sinceImagePushed` N (days) expires matching images pushed more than N days ago;
 - ECR applies a policy by itself, within 24 hours of an image meeting it. The emulator applies it when its
-  clock is advanced (server.py, `/_kit/clock`), so a notebook can show which images expire.
+  clock is advanced (front/server.py, `/_kit/clock`), so a notebook can show which images expire.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from helpers.local.http_events import respond
+from local_aws.apigateway.http_events import respond
 
 
 @dataclass(frozen=True)

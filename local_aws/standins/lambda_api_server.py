@@ -12,7 +12,7 @@ POST /runtime/invocation/{id}/response and /error, POST /runtime/init/error. As 
 runtime first asks for an event; past 10 s it counts against the function's timeout (Lambda re-runs such an init
 within the invocation); a timeout, a crash or an init error ends the runtime and the next invocation starts a new
 one; a response over 6 MB fails. It writes the RIE's log lines (`(rapid)` INIT REPORT / INVOKE RTDONE, START, END,
-REPORT) so helpers.local.lambda_service reads both the same way; memory is measured and capped there (the runtime is
+REPORT) so local_aws.awslambda.service reads both the same way; memory is measured and capped there (the runtime is
 this process's child). Longer than 300 lines because it runs by path as one stdlib-only file (no sibling imports).
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from helpers.local.http_events import respond
+from local_aws.apigateway.http_events import respond
 
 _STAGE = re.compile(r"^/v2/apis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)$")
 _FIELDS = {"autoDeploy": "auto_deploy", "defaultRouteSettings": "default_route_settings", "description": "description",

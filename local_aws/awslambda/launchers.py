@@ -26,8 +26,8 @@ import psutil
 from helpers.core.errors import KitError
 from helpers.core.platform import host_arch, interface_client, local_emulator, rie_binary
 from helpers.core.paths import kit_home
-from helpers.local.images import ImageRecord
-from helpers.local.ports import free_port, wait_for_port
+from local_aws.ecr.images import ImageRecord
+from local_aws.stack.ports import free_port, wait_for_port
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 # What Lambda's Python runtime directory (/var/runtime) offers besides the task root: the runtime interface
@@ -35,8 +35,9 @@ INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 LAMBDA_PYTHON_DISTRIBUTIONS = ("awslambdaric", "simplejson", "snapshot-restore-py", "boto3", "botocore", "s3transfer",
                          "jmespath", "python-dateutil", "six", "urllib3")
 KIDS_RESCAN_S = 0.5  # how often HostInstance.rss_bytes looks for new runtime processes
-API_SERVER = Path(__file__).with_name("lambda_api_server.py")  # run by path: stdlib only
-STDLIB_CLIENT = Path(__file__).with_name("lambda_bootstrap.py")  # copied into lambda_python_dir()
+STANDINS = Path(__file__).parent.parent / "standins"
+API_SERVER = STANDINS / "lambda_api_server.py"  # run by path: stdlib only
+STDLIB_CLIENT = STANDINS / "lambda_bootstrap.py"  # copied into lambda_python_dir()
 
 
 class Instance(Protocol):
@@ -214,7 +215,7 @@ def _engine_for(rec: ImageRecord) -> Any:
 def launch_instance(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
     """Run the built image in the local container engine when there is one, else the staged task root on the host."""
     if _engine_for(rec) is not None:
-        from helpers.local.container import launch_container
+        from local_aws.awslambda.container import launch_container
 
         return launch_container(rec, env, port)
     return launch_host(rec, env, port)

@@ -10,7 +10,7 @@ images"):
 - when the image a function runs (the digest its tag resolved to) is no longer in ECR, the function goes
   `Failed` with StateReasonCode `ImageDeleted` at its next cold start, and every invocation fails until the
   function is deleted and created again.
-The stack's front endpoint routes the Lambda control plane through `FunctionStates.handle` (server.py).
+The stack's front endpoint routes the Lambda control plane through `FunctionStates.handle` (front/server.py).
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import unquote
 
-from helpers.local.http_events import respond
-from helpers.local.manifest_rules import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
+from local_aws.apigateway.http_events import respond
+from local_aws.ecr.manifest_rules import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
 
 _FUNCTIONS = re.compile(r"^/2015-03-31/functions/?(?P<name>[^/]*)(?P<rest>/.*)?$")
 _IMAGE = re.compile(r"^[^/]+/(?P<repo>[^@:]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]+))?$")
@@ -243,7 +243,7 @@ def init_failure(spec: Any, err: InitFailed) -> tuple[Any, str]:
     import uuid
     from datetime import datetime, timezone
 
-    from helpers.local.lambda_service import InvokeResult
+    from local_aws.awslambda.service import InvokeResult
 
     rid = str(uuid.uuid4())
     message = f"RequestId: {rid} Error: {err.detail}"

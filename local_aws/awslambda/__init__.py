@@ -1,0 +1,1 @@
+"""AWS Lambda: Invoke semantics, function states, execution environments (host process or container)."""

@@ -1,0 +1,1 @@
+"""Amazon ECR: the local image store, manifest rules, lifecycle rules and their clock."""

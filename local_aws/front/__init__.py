@@ -1,0 +1,1 @@
+"""The stack process: moto behind a front WSGI app that answers what moto lacks or gets wrong."""

@@ -1,0 +1,1 @@
+"""CloudWatch Logs: log records into the emulated log groups."""

@@ -1,0 +1,1 @@
+"""SageMaker: the control plane over moto, InvokeEndpoint, serve instances."""

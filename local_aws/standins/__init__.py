@@ -1,0 +1,1 @@
+"""Stdlib-only stand-ins run by path (never imported by the stack): the Runtime API and the interface client."""
