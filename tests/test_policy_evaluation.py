@@ -94,6 +94,8 @@ def test_the_attendee_policy_allows_own_and_denies_others() -> None:
     assert as_ada("lambda:CreateFunction", FN.format("ws-ada")) == "ExplicitDeny"  # untagged create
     assert as_ada("lambda:TagResource", FN.format("ws-ada"), **{"aws:RequestTag/kit-prefix": "ws-bob"}) == \
         "ExplicitDeny"
+    api_part = "arn:aws:apigateway:us-east-1::/apis/a1b2c3/integrations"  # no tags in the call: not a retag
+    assert as_ada("apigateway:POST", api_part, **{"aws:ResourceTag/kit-prefix": "ws-ada"}) == "Allow"
     repo = "arn:aws:ecr:us-east-1:1:repository/{}-translator"
     assert as_ada("ecr:BatchDeleteImage", repo.format("ws-bob")) == "ImplicitDeny"
     assert as_ada("ecr:DeleteRepository", repo.format("ws-bob")) == "ImplicitDeny"

@@ -84,7 +84,8 @@ def attendee_policy() -> dict[str, Any]:
         {"Sid": "CreateOnlyWithOwnPrefixTag", "Effect": "Deny", "Action": CREATES, "Resource": "*",
          "Condition": {"StringNotEquals": {PREFIX_TAG: OWN}}},
         {"Sid": "NeverRetagToAnotherPrefix", "Effect": "Deny", "Action": TAGGING + ["apigateway:POST"],
-         "Resource": "*", "Condition": {"StringNotEqualsIfExists": {PREFIX_TAG: OWN}}},
+         "Resource": "*",  # only calls that set the tag (Null false), to another value
+         "Condition": {"Null": {PREFIX_TAG: "false"}, "StringNotEquals": {PREFIX_TAG: OWN}}},
         {"Sid": "NoEscalationNoBudgets", "Effect": "Deny", "Action": NEVER, "Resource": "*"},
     ]
     return {"Version": "2012-10-17", "Statement": _statements(single) + denies}

@@ -126,6 +126,11 @@ class Server:
             from local_aws.ecr.lifecycle_rules import untag_on_retag
 
             untag_on_retag(environ, region, ACCOUNT_ID)
+        from local_aws.awslambda.account_settings import answer as account_settings
+
+        settings = account_settings(environ, start_response, region, ACCOUNT_ID)
+        if settings is not None:
+            return settings
         if SageMakerApi.operation(environ):
             return self.sagemaker.app(environ, start_response, self._moto)
         if environ.get("REQUEST_METHOD") == "PATCH":

@@ -58,8 +58,9 @@ def _resource_tags(call: Call, region: str, account: str) -> dict[str, str]:
         return {}
     from moto.apigatewayv2.models import apigatewayv2_backends
 
-    api = apigatewayv2_backends[account][region].apis.get(api_id(call))
-    return dict(getattr(api, "tags", None) or {})
+    backend = apigatewayv2_backends[account][region]
+    api = backend.apis.get(api_id(call))
+    return backend.get_tags(api.arn) if api is not None else {}
 
 
 def _role_boundary(call: Call, account: str, iam: Any) -> str | None:

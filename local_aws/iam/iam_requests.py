@@ -98,7 +98,7 @@ def request_tags(params: dict[str, Any]) -> dict[str, str]:
     if isinstance(tags, list):
         return {str(t.get("Key", t.get("key"))): str(t.get("Value", t.get("value"))) for t in tags
                 if isinstance(t, dict)}
-    keys = {k[:-4]: v for k, v in params.items() if re.fullmatch(r"Tags\.member\.\d+\.Key", k)}
+    keys = {k[:-3]: v for k, v in params.items() if re.fullmatch(r"Tags\.member\.\d+\.Key", k)}
     return {v: str(params.get(f"{k}Value", "")) for k, v in keys.items()}
 
 
