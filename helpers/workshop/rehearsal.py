@@ -85,3 +85,40 @@ def simulate_attendees(cfg: KitConfig, names: list[str], calls: int = 5) -> list
 def day_rows(days: list[AttendeeDay]) -> list[dict[str, object]]:
     return [{"prefix": d.prefix, "deploy s": round(d.deploy_s, 1), "200": d.ok, "429": d.throttled,
              "errors": "; ".join(d.errors)[:400] or "-"} for d in days]
+
+
+@dataclass
+class Rehearsal:
+    """A whole rehearsed day: the attendees' days, the facilitator's table, what the sweep left (all 0)."""
+
+    seconds: float
+    days: list[AttendeeDay]
+    table: list[dict[str, object]]
+    left: dict[str, int]
+
+    @property
+    def requests(self) -> int:
+        return sum(d.ok + d.throttled + len(d.errors) for d in self.days)
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{d.prefix}: {e}" for d in self.days for e in d.errors]
+
+
+def attendee_names(n: int) -> list[str]:
+    return [f"ws-{i:02d}" for i in range(1, n + 1)]
+
+
+def rehearse(cfg: KitConfig, attendees: int, calls: int = 5, budget_usd: float = 50.0,
+             email: str = "facilitator@example.com") -> Rehearsal:
+    """Before (budget), during (N attendees at once, the table), after (sweep, proof): the facilitator's day."""
+    from helpers.workshop.budget import ensure_budget
+    from helpers.workshop.room import room_table
+    from helpers.workshop.room_sweep import prove_room_empty, sweep_room
+
+    t0, names = time.monotonic(), attendee_names(attendees)
+    ensure_budget(cfg, budget_usd, email)
+    days = simulate_attendees(cfg, names, calls)
+    table = room_table(cfg, names, budget_usd)
+    sweep_room(cfg, confirm=True)
+    return Rehearsal(time.monotonic() - t0, days, table, prove_room_empty(cfg))
