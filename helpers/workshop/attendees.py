@@ -6,8 +6,10 @@ the keys are the emulator's, and the stack enforces the attendee policy for them
 """
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from helpers.aws import aws_errors, client
@@ -108,3 +110,19 @@ def boundary_exists(cfg: KitConfig) -> bool:
         return True
     except iam.exceptions.NoSuchEntityException:
         return False
+
+
+def hand_out_keys(cfg: KitConfig, names: list[str], path: Path) -> Path:
+    """Create the attendees (and the boundary) and write their keys to `path` (a CSV only the facilitator can read:
+    mode 0600; the secrets are never printed): one line per attendee, with the settings their laptop needs."""
+    boundary = ensure_boundary(cfg)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["attendee", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "KIT_REGION",
+                         "KIT_PERMISSIONS_BOUNDARY", "KIT_TARGET"])
+        for name in names:
+            a = create_attendee(cfg, name)
+            writer.writerow([a.name, a.access_key_id, a.secret_access_key, cfg.region, boundary, "aws"])
+    return path

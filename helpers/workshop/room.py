@@ -40,7 +40,7 @@ class Row:
 
     def as_dict(self) -> dict[str, Any]:
         return {"prefix": self.prefix, "resources": self.resources, "API /health": self.api, "calls": self.calls,
-                "cost so far $": round(self.cost_usd, 6), "storage $/month": round(self.storage_usd_month, 4),
+                "cost so far $": f"{self.cost_usd:.6f}", "storage $/month": f"{self.storage_usd_month:.6f}",
                 "over share": "OVER" if self.over_share else ""}
 
 
