@@ -15,6 +15,8 @@ from helpers.core.errors import KitError
 from helpers.deploy.calls import call_api
 from helpers.workshop.attendees import attendee_config, create_attendee, ensure_boundary
 from helpers.workshop.rehearsal import rehearse, simulate_attendees
+from helpers.workshop.budget import ensure_budget
+from helpers.workshop.quotas import room_quotas
 from helpers.workshop.room import room_table
 from helpers.workshop.room_sweep import prove_room_empty, room_inventory, sweep_room
 
@@ -87,6 +89,21 @@ def test_an_attendee_cannot_create_untagged_or_escalate(room) -> None:
                                           Tags=[{"Key": "kit-prefix", "Value": "ws-ada"}])) == "AccessDenied"
     assert denied(lambda: iam.delete_role_permissions_boundary(RoleName="ws-ada-translator-role")) == "AccessDenied"
     assert denied(lambda: client("budgets", ada).describe_budgets(AccountId="123456789012")) == \
+        "AccessDeniedException"
+
+
+def test_quotas_and_budget_before_the_day(room) -> None:
+    cfg, _, _ = room
+    lam = client("lambda", cfg).get_account_settings()["AccountLimit"]  # moto lacks it: local_aws answers
+    assert lam["UnreservedConcurrentExecutions"] == lam["ConcurrentExecutions"] - 3 * 5  # 3 functions reserve 5
+    quotas = room_quotas(cfg, attendees=len(NAMES))
+    assert quotas[0]["room needs"] == 3 * 5 + 100 and all(q["fits"] for q in quotas)
+    assert not room_quotas(cfg, attendees=400)[0]["fits"]  # 400 x 5 + 100 > the 1,000 default
+    budget = ensure_budget(cfg, 30.0, "facilitator@example.com")
+    assert (budget["BudgetName"], budget["BudgetLimit"]) == ("ltk-workshop-budget", {"Amount": "30.00", "Unit": "USD"})
+    ada = room[2]["ws-ada"]
+    assert denied(lambda: client("budgets", ada).delete_budget(AccountId="123456789012",
+                                                               BudgetName="ltk-workshop-budget")) == \
         "AccessDeniedException"
 
 
