@@ -118,7 +118,7 @@ def test_the_facilitator_sees_the_room_and_the_sweep_leaves_nothing(room) -> Non
 
 
 def test_ci_rehearses_a_day_of_five_attendees(local_stack) -> None:
-    """The rehearsal CI runs (benchmarks.rehearsal runs 30): 0 errors, the table filled, nothing left."""
+    """The rehearsal CI runs (benchmarks.rehearse_room runs 30): 0 errors, the table filled, nothing left."""
     done = rehearse(get_config(), attendees=5, calls=3, budget_usd=25.0)
     assert done.errors == []
     assert [r["API /health"] for r in done.table] == ["200"] * 5

@@ -1,6 +1,6 @@
 """The workshop rehearsal at room size: N simulated attendees on one local stack (helpers.workshop.rehearse).
 
-    .venv/bin/python -m benchmarks.rehearsal --attendees 30 [--calls 5]
+    .venv/bin/python -m benchmarks.rehearse_room --attendees 30 [--calls 5]
 
 Each attendee has an IAM user, a key and a prefix; all push, deploy and call their API at the same time (a thread
 each), with the attendee policy enforced by the stack; then the facilitator's table, the sweep and the proof that
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text_table(result["table_first_rows"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "rehearsal.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "rehearsal.md").write_text("# Workshop rehearsal (benchmarks.rehearsal)\n\n" + markdown_table(rows)
+    (RESULTS / "rehearsal.md").write_text("# Workshop rehearsal (benchmarks.rehearse_room)\n\n" + markdown_table(rows)
                                           + "\n\nThe facilitator's table (first rows):\n\n"
                                           + markdown_table(result["table_first_rows"]) + "\n")
     return 1 if result["errors"] or any(result["left"].values()) else 0
