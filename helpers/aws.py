@@ -118,7 +118,8 @@ def _client_error(e: ClientError) -> KitError | None:
                         "or new temporary keys), then re-run this cell.")
     if code in _DENIED:
         return KitError(f"AWS refused {op} ({code}: {msg}): give your IAM user the permissions in "
-                        "docs/iam-policy.json (README, 'IAM permissions').")
+                        "docs/iam-policy.json (README, 'IAM permissions'); in a workshop, your attendee policy allows "
+                        "only resources named and tagged with your prefix (docs/WORKSHOP.md).")
     return None
 
 
