@@ -61,3 +61,22 @@ def test_on_aws_each_iam_user_gets_their_own_prefix_and_tag(monkeypatch: pytest.
     assert (cfg.prefix, cfg.tags["kit-attendee"]) == ("shared", "Ws.Bob")
     config._caller_arn.cache_clear()
     json.dumps(cfg.tags)  # tag values are plain strings
+
+
+@mock_aws
+def test_deploying_under_a_prefix_another_attendee_owns_is_refused() -> None:
+    """KIT_PREFIX set to someone else's prefix: the role 03 would update in place carries their kit-attendee tag."""
+    from dataclasses import replace
+
+    from helpers.core.config import KitConfig
+    from helpers.core.errors import KitError
+    from helpers.deploy.role import ensure_role
+    from helpers.deploy.settings import Changes
+
+    bob = KitConfig(target="aws", prefix="ws-bob", attendee="ws-bob",
+                    tags={"project": "lambda-torch-kit", "kit-prefix": "ws-bob", "kit-attendee": "ws-bob"})
+    ensure_role(bob, Changes())
+    ensure_role(bob, Changes())  # their own: updated in place
+    ada_as_bob = replace(bob, attendee="ws-ada", tags={**bob.tags, "kit-attendee": "ws-ada"})
+    with pytest.raises(KitError, match="already used by 'ws-bob'"):
+        ensure_role(ada_as_bob, Changes())
