@@ -18,7 +18,8 @@ from helpers.core.errors import KitError
 from helpers.core.stats import latency_summary, percentile
 from local_aws.ecr.images import ImageRecord
 from local_aws.awslambda.service import PeakRss, init_ms_from_logs, post_invocation
-from local_aws.awslambda.launchers import Instance, free_port, launch_host
+from local_aws.awslambda.launchers import Instance, launch_host
+from local_aws.stack.ports import with_free_port
 
 FUNCTION_ENV = {"LANG": "en_US.UTF-8", "TZ": ":UTC", "AWS_REGION": "us-east-1",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048", "AWS_LAMBDA_FUNCTION_TIMEOUT": "120",
@@ -62,7 +63,7 @@ def running(root: TaskRoot) -> Iterator[tuple[Instance, PeakRss, float]]:
                       task_root=str(root.path))
     env = {**FUNCTION_ENV, "AWS_LAMBDA_FUNCTION_NAME": f"ltk-bench-{root.name}", **root.env}
     t0 = time.perf_counter()
-    inst = launch_host(rec, env, free_port())
+    inst = with_free_port(lambda port: launch_host(rec, env, port))
     sampler = PeakRss(inst, interval=0.005)
     sampler.start()
     try:

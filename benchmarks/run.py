@@ -70,6 +70,55 @@ def docs_block(report: dict[str, Any]) -> str:
     return bench_tables.fenced(bench_tables.DOCS_BEGIN, bench_tables.DOCS_END, markdown_report(report).rstrip("\n"))
 
 
+def _measure_roots(roots: dict[str, Any], images: tuple[str, ...], bar: Any, phases: dict[str, float], t0: float, *,
+                   n_cold: int, n_warm: int, n_warm_batch: int, n_seed: int, n_http: int, n_memory: int,
+                   batch: list[str]) -> tuple[dict[str, RowResult], Any, Any]:
+    """The rows (each task root), then HTTP through a local stack and the memory sweep for the image runtimes."""
+    tick = lambda: bar.update(1)  # noqa: E731
+    rows: dict[str, RowResult] = {}
+    for name in roots:
+        bar.set_postfix_str(name)
+        baseline = name in BASELINES
+        rows[name] = measure_row(roots[name], min(n_cold, BASELINE_COLD) if baseline else n_cold,
+                                 n_seed if baseline else n_warm, n_warm_batch, batch, tick=tick)
+        phases[name] = round(time.perf_counter() - t0, 1)
+    http = memory = None
+    if n_http and images:
+        from benchmarks.http_path import measure_http
+
+        bar.set_postfix_str("HTTP")
+        http = measure_http({r: roots[r] for r in images}, kit_home() / "benchmark" / "stack-home", n_http, tick=tick)
+        phases["http"] = round(time.perf_counter() - t0, 1)
+    if n_memory:
+        from benchmarks.memory_sweep import memory_report
+
+        bar.set_postfix_str("memory")
+        rss = {r: rows[r].peak_rss_bytes / 2**20 for r in images}
+        memory = memory_report({r: roots[r] for r in images}, rss, n_memory, tick=tick)
+        phases["memory"] = round(time.perf_counter() - t0, 1)
+    return rows, http, memory
+
+
+def _meta(model: Path, staged: bool, load_before: Any, counts: dict[str, int], phases: dict[str, float],
+          started: float) -> dict[str, Any]:
+    card = json.loads((model / "model_card.json").read_text())
+    return {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()], "task_roots": "staged" if staged else "dev",
+            "model": {"dir": str(model), "name": card["name"], "version": card["version"],
+                      "metrics": card.get("metrics")},
+            **counts, "sentence": SENTENCE, "expected": SENTENCE_EN,
+            "seconds_at_end_of": phases, "seconds_total": round(time.perf_counter() - started, 1)}
+
+
+def _containers(model: Path, n_cold: int, n_warm: int) -> dict[str, Any]:
+    from benchmarks.container_path import measure_containers
+
+    return measure_containers(model, min(n_cold, 3), min(n_warm, 100),
+                              stack_home=kit_home() / "benchmark" / "container-stack")
+
+
 def run(quick: bool = False, staged: bool = True, n_cold: int = 5, n_warm: int = 200, n_warm_batch: int = 50,
         n_seed: int = 20, n_http: int = 200, n_memory: int = 60, containers: bool = True,
         threads: list[int] | None = None, model: Path | None = None, runtimes: tuple[str, ...] = tuple(VARIANTS),
@@ -94,49 +143,19 @@ def run(quick: bool = False, staged: bool = True, n_cold: int = 5, n_warm: int =
                      for n in runtimes)
                  + (n_http if images else 0) * len(images) + n_memory * 6 * len(images))
         with progress(total=total, desc="benchmark", unit="call") as bar:
-            tick = lambda: bar.update(1)  # noqa: E731
-            rows: dict[str, RowResult] = {}
-            for name in runtimes:
-                bar.set_postfix_str(name)
-                baseline = name in BASELINES
-                rows[name] = measure_row(roots[name], min(n_cold, BASELINE_COLD) if baseline else n_cold,
-                                         n_seed if baseline else n_warm, n_warm_batch, batch, tick=tick)
-                phases[name] = round(time.perf_counter() - t0, 1)
-            http = memory = None
-            if n_http and images:
-                from benchmarks.http_path import measure_http
-
-                bar.set_postfix_str("HTTP")
-                http = measure_http({r: roots[r] for r in images}, kit_home() / "benchmark" / "stack-home",
-                                    n_http, tick=tick)
-                phases["http"] = round(time.perf_counter() - t0, 1)
-            if n_memory:
-                from benchmarks.memory_sweep import memory_report
-
-                bar.set_postfix_str("memory")
-                rss = {r: rows[r].peak_rss_bytes / 2**20 for r in images}
-                memory = memory_report({r: roots[r] for r in images}, rss, n_memory, tick=tick)
-                phases["memory"] = round(time.perf_counter() - t0, 1)
+            rows, http, memory = _measure_roots(roots, images, bar, phases, t0, n_cold=n_cold, n_warm=n_warm,
+                                                n_warm_batch=n_warm_batch, n_seed=n_seed, n_http=n_http,
+                                                n_memory=n_memory, batch=batch)
     sweep = thread_sweep(model, batch, threads or sorted({1, os.cpu_count() or 1}), reps=5 if quick else 30)
     phases["threads"] = round(time.perf_counter() - t0, 1)
-    boxed = None
-    if containers and images:
-        from benchmarks.container_path import measure_containers
-
-        boxed = measure_containers(model, min(n_cold, 3), min(n_warm, 100))
+    boxed = _containers(model, n_cold, n_warm) if containers and images else None
+    if boxed is not None:
         phases["containers"] = round(time.perf_counter() - t0, 1)
     m = metrics(rows, http, memory, boxed)
-    card = json.loads((model / "model_card.json").read_text())
+    counts = {"n_cold": n_cold, "n_warm": n_warm, "n_warm_batch": n_warm_batch, "n_seed": n_seed, "n_http": n_http,
+              "n_memory": n_memory}
     report = {
-        "meta": {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
-                 "cpus": os.cpu_count(), "python": platform.python_version(),
-                 "load_before": [round(x, 2) for x in load_before],
-                 "load_after": [round(x, 2) for x in os.getloadavg()], "task_roots": "staged" if staged else "dev",
-                 "model": {"dir": str(model), "name": card["name"], "version": card["version"],
-                           "metrics": card.get("metrics")},
-                 "n_cold": n_cold, "n_warm": n_warm, "n_warm_batch": n_warm_batch, "n_seed": n_seed,
-                 "n_http": n_http, "n_memory": n_memory, "sentence": SENTENCE, "expected": SENTENCE_EN,
-                 "seconds_at_end_of": phases, "seconds_total": round(time.perf_counter() - started, 1)},
+        "meta": _meta(model, staged, load_before, counts, phases, started),
         "metrics": m,
         "targets": check_targets(m),
         "http": http,

@@ -18,6 +18,7 @@ from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionE
                                  NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound,
                                  SSOError, TokenRetrievalError)
 
+from helpers.core.aws_facts.account import LOCAL_CREDENTIALS
 from helpers.core.config import OPT_IN_REGIONS, KitConfig, get_config
 from helpers.core.errors import KitError
 
@@ -36,7 +37,8 @@ def _note_region(region: str, parsed: dict[str, Any], **_: Any) -> None:
         parsed["Error"].setdefault("KitRegion", region)
 
 
-LOCAL_KEY = ("testing", "testing")  # the local stack's administrator (helpers.local.iam_enforcement)
+# The local stack's administrator (local_aws/iam): what every local client signs with unless cfg.local_key says.
+LOCAL_KEY = (LOCAL_CREDENTIALS["aws_access_key_id"], LOCAL_CREDENTIALS["aws_secret_access_key"])
 
 
 @lru_cache(maxsize=256)
@@ -55,7 +57,7 @@ def _client(service: str, region: str, endpoint: str | None, invoke: bool = Fals
 def _endpoint(cfg: KitConfig) -> str | None:
     if cfg.target != "local":
         return None
-    from local_aws.stack.control import ensure_stack
+    from local_aws.face import ensure_stack
 
     return ensure_stack().endpoint
 
@@ -142,7 +144,7 @@ def aws_errors() -> Iterator[None]:
     except EndpointConnectionError as e:
         url = str(e.kwargs.get("endpoint_url", "the AWS endpoint")).rstrip("/")
         if "127.0.0.1" in url or "localhost" in url:
-            raise KitError(f"The local stack at {url} does not answer: run local_aws.stack.control.stop_stack() "
+            raise KitError(f"The local stack at {url} does not answer: run `python -m local_aws stop` "
                            "and try again (it restarts on demand).") from None
         raise KitError(f"Could not reach {url}: check your network and that the region exists "
                        "(KIT_REGION), or use target='local' to run offline.") from None

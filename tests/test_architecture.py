@@ -109,6 +109,47 @@ def test_layer_check_catches_an_upward_import() -> None:
     assert layer("helpers.core.config") < layer("local_aws.stack.control") < layer("helpers.deploy.calls")  # type: ignore[operator]
 
 
+FACE = "local_aws.face"  # the emulator's public face: all the stages and helpers.aws may import of local_aws
+
+
+def reaches_inside_emulator(edges: dict[str, set[str]]) -> list[str]:
+    """`module -> import` pairs where a module outside local_aws imports an emulator module other than its face."""
+    return sorted(f"{m} -> {t}" for m, targets in edges.items() if layer(m) != layer("local_aws")
+                  for t in targets if layer(t) == layer("local_aws") and t not in (FACE, "local_aws"))
+
+
+def test_stages_reach_the_emulator_only_through_its_face() -> None:
+    edges = {m: {i for i in imports_of(p) if i in HELPERS} for m, p in HELPERS.items()}
+    edges |= {f"notebooks.{p.stem}": {i for i in notebook_imports(p) if i in HELPERS}
+              for p in sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))}
+    assert not reaches_inside_emulator(edges), "import local_aws.face instead:\n" + "\n".join(
+        reaches_inside_emulator(edges))
+
+
+def test_face_rule_catches_a_planted_violation() -> None:
+    planted = {"helpers.deploy.calls": {"local_aws.stack.control", FACE}, "helpers.aws": {FACE},
+               "local_aws.front.server": {"local_aws.stack.control"}}
+    assert reaches_inside_emulator(planted) == ["helpers.deploy.calls -> local_aws.stack.control"]
+
+
+def notebook_imports(path: Path) -> set[str]:
+    """What a notebook's code cells import (as imports_of reads a module)."""
+    import nbformat
+
+    found: set[str] = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+                found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
 def test_lambda_app_imports_nothing_of_helpers() -> None:
     bad = [f"{m} -> {i}" for m, p in sources("lambda_app").items() for i in imports_of(p)
            if i == "helpers" or i.startswith("helpers.")]
@@ -121,6 +162,18 @@ def test_no_module_is_over_300_lines_without_a_reason(top: str) -> None:
             if (n := len(p.read_text().splitlines())) > MAX_LINES
             and f"Longer than {MAX_LINES} lines because" not in p.read_text()[:2000]]
     assert not long, "split these, or say why at their top: " + ", ".join(long)
+
+
+MAX_FUNCTION_LINES = 50
+
+
+@pytest.mark.parametrize("top", ["helpers", "local_aws", "lambda_app", "benchmarks"])
+def test_no_function_is_over_50_lines(top: str) -> None:
+    long = [f"{p.relative_to(REPO_ROOT)}:{n.lineno} {n.name} ({n.end_lineno - n.lineno + 1} lines)"
+            for p in sorted((REPO_ROOT / top).rglob("*.py")) for n in ast.walk(ast.parse(p.read_text()))
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and (n.end_lineno or n.lineno) - n.lineno + 1 > MAX_FUNCTION_LINES]
+    assert not long, "split these: " + ", ".join(long)
 
 
 def test_module_names_are_unique() -> None:

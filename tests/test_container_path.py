@@ -10,6 +10,7 @@ import io
 import json
 import socket
 import tarfile
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -246,7 +247,10 @@ def test_launcher_invokes_logs_and_stops(engine: docker.DockerClient, tiny_image
         assert inst.alive()
         result = _invoke(inst.endpoint, {"sentence": SEED})
         assert result == {"echo": {"sentence": SEED}, "task_root": "/var/task", "cwd": "/var/task"}
-        logs = inst.read_logs()
+        logs, deadline = inst.read_logs(), time.monotonic() + 5
+        while "REPORT RequestId" not in logs and time.monotonic() < deadline:  # the output streams in (as in
+            logs += inst.read_logs()  # Lambda, after the answer); the REPORT line closes an invocation's output
+            time.sleep(0.001)
         assert f"tiny got {{'sentence': '{SEED}'}}" in logs and "REPORT RequestId" in logs
         assert inst.read_logs() == ""  # only what is new
         assert inst.rss_bytes() > 5_000_000  # RIE + python are running

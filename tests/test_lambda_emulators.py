@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import local_aws.standins.lambda_api_server as api_server
+from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.core.platform import rie_runs_here
 from local_aws.ecr.images import ImageRecord
 from local_aws.awslambda.service import init_ms_from_logs, post_invocation
@@ -185,7 +186,7 @@ def sandbox(monkeypatch):
     """A Sandbox whose runtime idles (the test speaks the Runtime API itself); its address, stopped after."""
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    box = api_server.Sandbox([sys.executable, "-c", "import time; time.sleep(60)"], ("127.0.0.1", free_port()), 3.0)
+    box = api_server.Sandbox([sys.executable, "-c", "import time; time.sleep(60)"], ("127.0.0.1", free_port()), 3.0, ACCOUNT_ID)
     yield box
     box.stop()
 

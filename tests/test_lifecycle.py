@@ -7,7 +7,7 @@ import pytest
 
 from helpers.cleanup.lifecycle import lifecycle_policy, seed_lifecycle_policy
 from helpers.core.errors import KitError
-from local_aws.ecr.lifecycle_rules import evaluate_policy, tag_selected, validate_policy
+from helpers.core.aws_facts.ecr_lifecycle import evaluate_policy, tag_selected, validate_policy
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 

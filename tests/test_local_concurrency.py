@@ -58,7 +58,7 @@ def runtime(kit_home, monkeypatch):
     script = {"launched": [], "gate": threading.Event(), "entered": threading.Semaphore(0)}
     by_endpoint: dict[str, FakeInstance] = {}
 
-    def launch(rec, env, port):
+    def launch(rec, env):
         inst = FakeInstance(len(script["launched"]) + 1)
         script["launched"].append(inst)
         by_endpoint[inst.endpoint] = inst

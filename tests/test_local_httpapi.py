@@ -4,8 +4,9 @@ from __future__ import annotations
 import base64
 import json
 
-from local_aws.apigateway.http_events import (add_cors_headers, build_event, cors_preflight, invoke_allowed, lambda_arn_of,
-                                   map_result, match_route)
+from helpers.core.aws_facts.http_api_event import build_event
+from local_aws.apigateway.http_events import (add_cors_headers, cors_preflight, invoke_allowed, lambda_arn_of,
+                                              map_result, match_route)
 
 ROUTES = [{"RouteKey": k, "RouteId": str(i)} for i, k in enumerate(
     ["POST /translate", "GET /health", "ANY /items/{id}", "GET /items/special", "GET /files/{path+}", "$default"])]

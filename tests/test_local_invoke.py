@@ -71,7 +71,7 @@ def runtime(kit_home, monkeypatch):
     register_image(ImageRecord(uri=URI, digest="sha256:" + "a" * 64, task_root=str(kit_home)))
     script: dict = {"logs": VERBOSE, "reply": (200, b'{"en": "Hello."}'), "launched": []}
 
-    def launch(rec, env, port):
+    def launch(rec, env):
         script["launched"].append((rec, env))
         script["instance"] = FakeInstance()
         return script["instance"]

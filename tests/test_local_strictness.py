@@ -16,7 +16,7 @@ from helpers.core.config import get_config
 from helpers.core.errors import KitError
 from helpers.deploy import Changes, ensure_function, ensure_role, function_name
 from local_aws.ecr.images import ImageRecord, register_image
-from local_aws.ecr.manifest_rules import INDEX_TYPES
+from helpers.core.aws_facts.image_manifests import INDEX_TYPES
 
 HANDLERS = Path(__file__).parent / "handlers"
 TRUST = {"Version": "2012-10-17", "Statement": [

@@ -18,7 +18,7 @@ from helpers.build.image_spec import BuiltImage, StagedImage
 from helpers.core.config import KitConfig, get_config
 from helpers.core.errors import KitError
 from helpers.deploy.settings import function_name
-from local_aws.ecr.manifest_rules import INDEX_TYPES
+from helpers.core.aws_facts.image_manifests import INDEX_TYPES
 
 CONFIG_TYPE, LAYER_TYPE = ecr.CONFIG_TYPE, ecr.LAYER_TYPE
 

@@ -115,7 +115,7 @@ def _describe(ecr: Any, name: str, tag: str) -> dict[str, Any]:
 
 def register_staged(cfg: KitConfig, staged: StagedImage, repo: dict[str, Any]) -> PushedImage:
     """Put the staged image in the emulated ECR (idempotent) and record its task root for the local runtime."""
-    from local_aws.ecr.images import ImageRecord, register_image
+    from local_aws.face import ImageRecord, register_image
 
     if cfg.target != "local":
         raise KitError("Pushing to AWS ECR needs a container engine: start Docker (or podman) and re-run, "
@@ -164,7 +164,7 @@ def _sdk_push(client: Any, image_ref: str, target: str, tag: str, auth: dict[str
 def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
     """Local target with an engine: push to the local registry, then put its manifest in the emulated ECR."""
     from helpers.core.engine import local_registry, registry_manifest
-    from local_aws.ecr.images import ImageRecord, register_image
+    from local_aws.face import ImageRecord, register_image
 
     registry, tag = local_registry(), built.tag
     if registry is None:

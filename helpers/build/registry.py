@@ -6,7 +6,7 @@
   creates the repository (02), limited by `aws:sourceArn` to the kit's functions.
 - After every push the manifest is read back from the registry: a single-platform image (Docker v2 schema 2 or OCI
   manifest) whose config names the function's architecture; an index is refused with the reason
-  (local_aws.ecr.manifest_rules, the same rules the emulated Lambda applies).
+  (helpers.core.aws_facts.image_manifests, the same rules the emulated Lambda applies).
 - Sizes come from what the registry stores: each image's layers from its manifest, layers shared between images
   (the Lambda base) counted once, as ECR bills storage; with and without the base image's layers.
 """
@@ -21,7 +21,7 @@ from helpers.build.dockerfile import parse_dockerfile
 from helpers.build.image_spec import DOCKERFILE
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from local_aws.ecr.manifest_rules import ALL_MANIFEST_TYPES, ImageRejected, check_architecture, check_manifest
+from helpers.core.aws_facts.image_manifests import ALL_MANIFEST_TYPES, ImageRejected, check_architecture, check_manifest
 
 PULL_SID = "LambdaECRImageRetrievalPolicy"
 PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]

@@ -8,23 +8,22 @@ image expires N days after push) therefore breaks the API N days later. The kit'
 function runs.
 
 ECR applies the rules by itself (within a day); moto only stores them, so on `local` the emulator applies them
-when its clock moves (`advance_local_clock`, local_aws.ecr.lifecycle_clock). ECR's semantics live in
-local_aws.ecr.lifecycle_rules (one implementation, used by the emulator and by `preview_lifecycle`).
+when its clock moves (`advance_local_clock`, local_aws.face.advance_clock). ECR's semantics live in
+helpers.core.aws_facts.ecr_lifecycle (one implementation, used by the emulator and by `preview_lifecycle`).
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import requests
 
 from helpers.aws import aws_errors, client
 from helpers.build.image_spec import RUNTIMES
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from local_aws.ecr.lifecycle_rules import Verdict, evaluate_policy, validate_policy
+from helpers.core.aws_facts.ecr_lifecycle import Verdict, evaluate_policy, validate_policy
+from local_aws.face import LocalClock, advance_clock, read_clock
 
 HORIZON_DAYS = 3650  # "ever": a policy is checked against the live images as of ten years from now
 
@@ -116,32 +115,11 @@ def apply_lifecycle_policy(cfg: KitConfig, repository: str, policy: dict[str, An
     return dict(json.loads(stored["lifecyclePolicyText"]))
 
 
-@dataclass(frozen=True)
-class LocalClock:
-    """The emulator's time after a move, and the images its lifecycle rules expired then."""
-
-    now: datetime
-    offset_days: float
-    expired: list[dict[str, Any]]
-
-
 def _clock(cfg: KitConfig, advance_days: float | None) -> LocalClock:
     if cfg.target != "local":
         raise KitError("Only the local emulator has a clock to advance: on aws, ECR applies lifecycle rules by itself "
                        "within a day; use preview_lifecycle() to see what they will expire.")
-    from local_aws.stack.control import ensure_stack
-
-    url = f"{ensure_stack().endpoint}/_kit/clock"
-    try:
-        resp = (requests.get(url, timeout=30) if advance_days is None else
-                requests.post(url, json={"advance_days": advance_days, "region": cfg.region}, timeout=120))
-    except requests.RequestException as err:
-        raise KitError(f"The local stack at {url} does not answer ({type(err).__name__}): run "
-                       "local_aws.stack.control.stop_stack() and re-run from 02 (it restarts on demand).") from None
-    if resp.status_code != 200:
-        raise KitError(f"The local clock refused the request ({resp.json().get('message')}): pass days >= 0.")
-    doc = resp.json()
-    return LocalClock(datetime.fromisoformat(doc["now"]), float(doc["offset_days"]), list(doc["expired"]))
+    return read_clock() if advance_days is None else advance_clock(advance_days, cfg.region)
 
 
 def advance_local_clock(cfg: KitConfig, days: float) -> LocalClock:

@@ -163,8 +163,7 @@ def forget_local_state(cfg: KitConfig) -> list[str]:
 
     clear_state()
     if cfg.target == "local":
-        from local_aws.ecr.images import forget_images
-        from local_aws.stack.control import stop_stack
+        from local_aws.face import forget_images, stop_stack
 
         stop_stack()  # first: it stops the function containers that use the images
         forget_images()
@@ -179,7 +178,7 @@ def kit_processes_left(cfg: KitConfig) -> list[str]:
         return []
     import psutil
 
-    from local_aws.stack.processes import kit_processes
+    from local_aws.face import kit_processes
 
     left = []
     for p in kit_processes():

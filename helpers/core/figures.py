@@ -32,3 +32,21 @@ def save_png(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     return path
+
+
+def cold_warm_bars(ax: Any, names: list[str], cold: list[float], warm: list[float], cold_label: str,
+                   ylabel: str) -> None:
+    """Cold vs warm milliseconds side by side per name, labelled, on a log scale (03 and 03b draw it)."""
+    x = range(len(names))
+    ax.bar([i - 0.2 for i in x], cold, width=0.4, label=cold_label)
+    ax.bar([i + 0.2 for i in x], warm, width=0.4, label="warm: median call")
+    for i, (c, w) in enumerate(zip(cold, warm)):
+        ax.annotate(f"{c:.0f} ms", (i - 0.2, c), ha="center", va="bottom", fontsize=8)
+        ax.annotate(f"{w:.1f} ms", (i + 0.2, w), ha="center", va="bottom", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylim(top=max(cold) * 4)  # room for the labels
+    ax.set_xlim(-0.8, len(names) - 0.2)
+    ax.set_xticks(list(x), names)
+    ax.set(ylabel=ylabel, title="Cold start vs warm")
+    ax.legend(fontsize=8)
+

@@ -1,8 +1,11 @@
 """Where the kit keeps things: the repo, the git-ignored state folder, model artifacts."""
 from __future__ import annotations
 
+import json
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT: Path = Path(__file__).resolve().parents[2]  # helpers/core/paths.py -> the repo
 LAMBDA_APP: Path = REPO_ROOT / "lambda_app"
@@ -29,3 +32,10 @@ def shown_path(path: Path | str) -> str:
         if p.is_relative_to(base):
             return prefix + p.relative_to(base).as_posix() if p != base else (prefix.rstrip("/") or ".")
     return str(path)
+
+
+def write_json(path: Path, doc: Any, **dumps: Any) -> None:
+    """Write `doc` as JSON to `path` atomically: a reader sees the old file or the new one, never a part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(doc, **dumps))
+    tmp.replace(path)

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from helpers.core.aws_facts.iam_match import as_list, statements
+
 Context = dict[str, "str | list[str]"]
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
@@ -47,10 +49,6 @@ class Decision:
     @property
     def allowed(self) -> bool:
         return self.effect == "Allow"
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def substitute(value: str, context: Context) -> str | None:
@@ -81,11 +79,11 @@ def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
 
 
 def _actions_match(patterns: Any, action: str) -> bool:
-    return any(_glob(p, action, ignore_case=True) for p in _as_list(patterns))
+    return any(_glob(p, action, ignore_case=True) for p in as_list(patterns))
 
 
 def _resources_match(patterns: Any, resource: str, context: Context) -> bool:
-    for pattern in _as_list(patterns):
+    for pattern in as_list(patterns):
         pattern = substitute(pattern, context)
         if pattern is not None and _glob(pattern, resource):
             return True
@@ -106,7 +104,7 @@ _OPERATORS = {  # name -> (compare one value with one policy value, negated)
 def _condition_holds(operator: str, key: str, wanted: Any, context: Context) -> bool:
     present = key in context
     if operator == "Null":  # "true": the key must be absent
-        return any((str(w).lower() == "true") != present for w in _as_list(wanted))
+        return any((str(w).lower() == "true") != present for w in as_list(wanted))
     qualifier, _, op = operator.rpartition(":")
     if_exists = op.endswith("IfExists")
     op = op.removesuffix("IfExists")
@@ -117,8 +115,8 @@ def _condition_holds(operator: str, key: str, wanted: Any, context: Context) -> 
         if qualifier == "ForAllValues":
             return True
         return if_exists or (negated and qualifier != "ForAnyValue")
-    values = [str(v) for v in _as_list(context[key])]
-    policy = [p for p in (substitute(str(w), context) for w in _as_list(wanted)) if p is not None]
+    values = [str(v) for v in as_list(context[key])]
+    policy = [p for p in (substitute(str(w), context) for w in as_list(wanted)) if p is not None]
 
     def matches(value: str) -> bool:
         return any(compare(value, p) for p in policy)
@@ -149,7 +147,7 @@ def _verdict(policies: list[dict[str, Any]], request: Request) -> tuple[str, str
     """("Deny" | "Allow" | "", the deciding statement's Sid) for one set of policies."""
     allow = ""
     for policy in policies:
-        for n, statement in enumerate(_as_list(policy.get("Statement", []))):
+        for n, statement in enumerate(statements(policy)):
             if statement_applies(statement, request):
                 sid = statement.get("Sid") or f"statement {n}"
                 if statement["Effect"] == "Deny":

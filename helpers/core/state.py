@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from helpers.core.paths import kit_home
+from helpers.core.paths import kit_home, write_json
 
 
 def _path():
@@ -21,10 +21,7 @@ def save_state(**values: Any) -> dict[str, Any]:
     """Merge `values` into the state and write it atomically; returns the new state."""
     state = load_state()
     state.update(values)
-    p = _path()
-    tmp = p.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
-    tmp.replace(p)
+    write_json(_path(), state, indent=2, sort_keys=True)
     return state
 
 

@@ -85,7 +85,7 @@ def call_api(base_url: str, method: str, path: str, body: Any = None, raw: str |
 
 
 def _local_stack_gone() -> bool:
-    from local_aws.stack.control import running_stack
+    from local_aws.face import running_stack
 
     return running_stack() is None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers.core.figures import finish, new_figure
+from helpers.core.figures import cold_warm_bars, finish, new_figure
 from helpers.deploy.cost import FREE_REQUESTS, monthly_cost
 from helpers.deploy.calls import Measurement
 from helpers.deploy.reports import summarize
@@ -23,18 +23,7 @@ def plot_latency(measurements: dict[str, Measurement]) -> Figure:
     names = list(measurements)
     cold = [(m.cold.init_ms or 0) + m.cold.duration_ms for m in measurements.values()]
     warm = [summarize(m.warm)["median_ms"] for m in measurements.values()]
-    x = range(len(names))
-    bars.bar([i - 0.2 for i in x], cold, width=0.4, label="cold: init + first call")
-    bars.bar([i + 0.2 for i in x], warm, width=0.4, label="warm: median call")
-    for i, (c, w) in enumerate(zip(cold, warm)):
-        bars.annotate(f"{c:.0f} ms", (i - 0.2, c), ha="center", va="bottom", fontsize=8)
-        bars.annotate(f"{w:.1f} ms", (i + 0.2, w), ha="center", va="bottom", fontsize=8)
-    bars.set_yscale("log")
-    bars.set_ylim(top=max(cold) * 4)  # room for the labels
-    bars.set_xlim(-0.8, len(names) - 0.2)
-    bars.set_xticks(list(x), names)
-    bars.set(ylabel="ms (log scale)", title="Cold start vs warm")
-    bars.legend(fontsize=8)
+    cold_warm_bars(bars, names, cold, warm, "cold: init + first call", "ms (log scale)")
     return finish(fig)
 
 

@@ -61,11 +61,9 @@ def where_it_runs(cfg: KitConfig, image_uri: str) -> str:
     """Where invocations of a function with this image run: AWS Lambda, or which local path."""
     if cfg.target == "aws":
         return "AWS Lambda"
-    from local_aws.ecr.images import find_image
-    from local_aws.awslambda.launchers import runner_description
+    from local_aws.face import where_function_runs
 
-    rec = find_image(image_uri)
-    return runner_description(rec) if rec else "nowhere yet: the image is not in the local image store (re-run 02)"
+    return where_function_runs(image_uri)
 
 
 def deploy(cfg: KitConfig, memory_mb: dict[str, int] | None = None) -> Deployment:

@@ -33,7 +33,7 @@ class Function:
 def image_architecture(cfg: KitConfig, image_uri: str) -> str:
     """The CPU architecture the image was built for (local image store, or what 02 saved; x86_64 by default)."""
     if cfg.target == "local":
-        from local_aws.ecr.images import find_image
+        from local_aws.face import find_image
 
         rec = find_image(image_uri)
         if rec is not None:

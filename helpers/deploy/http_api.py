@@ -118,7 +118,7 @@ def ensure_invoke_permission(cfg: KitConfig, fn: Function, api: HttpApi, changes
 def api_base_url(cfg: KitConfig, api: HttpApi) -> str:
     """The URL to send requests to: the local HTTP API endpoint, or the API's https endpoint on aws."""
     if cfg.target == "local":
-        from local_aws.stack.control import api_url
+        from local_aws.face import api_url
 
         return api_url(api.api_id)
     return api.endpoint

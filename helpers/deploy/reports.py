@@ -1,80 +1,24 @@
-"""Lambda's REPORT log line, read back from CloudWatch Logs and parsed: what one invocation took, billed and used.
+"""Lambda's REPORT log line read back from CloudWatch Logs, and summarized: what invocations took, billed and used.
 
-Lambda ends every invocation's logs with a line like
-`REPORT RequestId: ID  Duration: 2.12 ms  Billed Duration: 3 ms  Memory Size: 512 MB
-Max Memory Used: 60 MB  Init Duration: 240.51 ms` (tab-separated; `Init Duration` only on a cold start).
+The line's format, its parser and its writer: helpers.core.aws_facts.report_line (Report, parse_report and
+reports_in are re-exported here for 03).
 """
 from __future__ import annotations
 
 import base64
-import re
 import statistics
 import time
-from dataclasses import dataclass
-from typing import Any
 
 from botocore.exceptions import ClientError
 
 from helpers import aws
 from helpers.core.config import KitConfig
+from helpers.core.aws_facts.report_line import Report, parse_report, reports_in  # noqa: F401 - re-exported for 03
 from helpers.core.errors import KitError
 from helpers.core.stats import percentile
 from helpers.deploy.settings import log_group_name
 
 LOG_DELIVERY_WAIT_S = 60  # Lambda sends its logs to CloudWatch Logs asynchronously: usually seconds, rarely more
-
-_FIELDS = {
-    "duration_ms": r"(?<!Billed )(?<!Init )(?<!Restore )Duration: ([\d.]+) ms",
-    "billed_ms": r"Billed Duration: (\d+) ms",
-    "memory_mb": r"Memory Size: (\d+) MB",
-    "max_memory_mb": r"Max Memory Used: (\d+) MB",
-}
-_REQUEST_ID = re.compile(r"^REPORT RequestId: (\S+)")
-_INIT = re.compile(r"Init Duration: ([\d.]+) ms")
-
-
-@dataclass(frozen=True)
-class Report:
-    """One invocation's REPORT record; `init_ms` is set only on a cold start."""
-
-    request_id: str
-    duration_ms: float
-    billed_ms: int
-    memory_mb: int
-    max_memory_mb: int
-    init_ms: float | None = None
-
-    @property
-    def cold(self) -> bool:
-        """True when this invocation started a new execution environment."""
-        return self.init_ms is not None
-
-
-def parse_report(line: str) -> Report:
-    """Parse one REPORT line; raises KitError when the line is not a complete REPORT record."""
-    text = line.strip()
-    head = _REQUEST_ID.match(text)
-    values = {k: re.search(p, text) for k, p in _FIELDS.items()}
-    if head is None or any(m is None for m in values.values()):
-        raise KitError(
-            f"Not a Lambda REPORT line ({line[:60]!r}...): pass a line starting with 'REPORT RequestId:' "
-            "that has Duration, Billed Duration, Memory Size and Max Memory Used."
-        )
-    init = _INIT.search(text)
-    return Report(
-        request_id=head.group(1),
-        duration_ms=float(values["duration_ms"].group(1)),  # type: ignore[union-attr]
-        billed_ms=int(values["billed_ms"].group(1)),  # type: ignore[union-attr]
-        memory_mb=int(values["memory_mb"].group(1)),  # type: ignore[union-attr]
-        max_memory_mb=int(values["max_memory_mb"].group(1)),  # type: ignore[union-attr]
-        init_ms=float(init.group(1)) if init else None,
-    )
-
-
-def reports_in(log_text: str) -> list[Report]:
-    """Every REPORT record in a block of log text (other lines are ignored)."""
-    return [parse_report(line) for line in log_text.splitlines() if line.startswith("REPORT RequestId:")]
-
 
 def decode_log_tail(log_result: str) -> str:
     """The text of an invoke response's `LogResult` (base64 of the last 4 KB of logs)."""

@@ -110,7 +110,7 @@ def image_refs(runtime: str) -> list[str]:
 
 def http_event(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """The payload-2.0 event the HTTP API sends the function for `method path` (the kit's own event builder)."""
-    from local_aws.apigateway.http_events import build_event
+    from helpers.core.aws_facts.http_api_event import build_event
 
     data = json.dumps(body).encode() if body is not None else b""
     return build_event(api={"ApiId": "local"}, route_key=f"{method} {path}", stage="$default", method=method,

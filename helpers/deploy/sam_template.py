@@ -14,6 +14,7 @@ from typing import Any
 from samcli.yamlhelper import yaml_parse
 
 from helpers.build.base_image import AWS_BASE
+from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.build.image_spec import DOCKERFILE, RUNTIMES, base_spec
 from helpers.core.config import KitConfig, get_config
 from helpers.core.paths import REPO_ROOT
@@ -25,7 +26,7 @@ from helpers.deploy.settings import (CORS, INTEGRATION_TIMEOUT_MS, LOG_RETENTION
 TEMPLATE = REPO_ROOT / "template.yaml"
 ARCH = "x86_64"  # 02_build_image builds linux/amd64 images; the template's functions run them
 KIT_DEFAULTS = KitConfig(target="local")  # the notebooks' default prefix and runtime
-ACCOUNT = "123456789012"  # any account: names and policies are compared with it in place of AWS::AccountId
+ACCOUNT = ACCOUNT_ID  # any account: names and policies are compared with it in place of AWS::AccountId
 RESERVE = {"Fn::If": ["Reserve", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}
 
 

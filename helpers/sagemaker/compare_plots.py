@@ -5,7 +5,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from helpers.core.figures import finish, new_figure
+from helpers.core.figures import cold_warm_bars, finish, new_figure
 from helpers.core.stats import percentile
 from helpers.sagemaker.invocations import Timing
 from helpers.sagemaker.serverless_cost import monthly_usd
@@ -24,19 +24,10 @@ def plot_comparison(timings: list[Timing], bytes_per_call: int, max_requests: in
                     architecture: str = "x86_64") -> Figure:
     """Left: cold call vs warm median per service (client side, log scale). Right: monthly bill vs requests."""
     fig, (bars, lines) = new_figure(10, 3.6, ncols=2)
-    x = range(len(timings))
     cold = [t.cold_client_ms for t in timings]
     warm = [percentile(t.warm_client_ms, 50) for t in timings]
-    bars.bar([i - 0.2 for i in x], cold, width=0.4, label="cold: first call after an update")
-    bars.bar([i + 0.2 for i in x], warm, width=0.4, label="warm: median call")
-    for i, (c, w) in enumerate(zip(cold, warm)):
-        bars.annotate(f"{c:.0f} ms", (i - 0.2, c), ha="center", va="bottom", fontsize=8)
-        bars.annotate(f"{w:.1f} ms", (i + 0.2, w), ha="center", va="bottom", fontsize=8)
-    bars.set_yscale("log")
-    bars.set_ylim(top=max(cold) * 4)
-    bars.set_xticks(list(x), [t.service for t in timings])
-    bars.set(ylabel="ms on the client (log scale)", title="Cold start vs warm")
-    bars.legend(fontsize=8)
+    cold_warm_bars(bars, [t.service for t in timings], cold, warm, "cold: first call after an update",
+                   "ms on the client (log scale)")
     levels = [int(max_requests * i / 60) for i in range(61)]
     for t in timings:
         lines.plot([n / 1e6 for n in levels], [monthly_usd(t, n, bytes_per_call, architecture) for n in levels],

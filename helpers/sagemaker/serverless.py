@@ -39,8 +39,6 @@ def where_it_serves(cfg: KitConfig, image_uri: str) -> str:
     """Where the endpoint's calls run: SageMaker Serverless on AWS, or which local path (container or host)."""
     if cfg.target == "aws":
         return "SageMaker Serverless Inference (AWS)"
-    from local_aws.ecr.images import find_image
-    from local_aws.sagemaker.serve_instances import serve_description
+    from local_aws.face import where_endpoint_serves
 
-    rec = find_image(image_uri)
-    return serve_description(rec) if rec else "nowhere yet: the image is not in the local image store (re-run 02)"
+    return where_endpoint_serves(image_uri)

@@ -19,10 +19,12 @@ from botocore.exceptions import ClientError
 
 from helpers.core.config import KNOWN_REGIONS
 from local_aws.awslambda.concurrency import Throttled
-from local_aws.apigateway.http_events import (HttpResponse, add_cors_headers, build_event, cors_preflight, invoke_allowed,
-                                       json_response, lambda_arn_of, map_result, match_route, respond)
+from helpers.core.aws_facts.account import ACCOUNT_ID
+from helpers.core.aws_facts.http_api_event import build_event
+from local_aws.apigateway.http_events import (HttpResponse, add_cors_headers, cors_preflight, invoke_allowed,
+                                              json_response, lambda_arn_of, map_result, match_route)
 from local_aws.front.lookups import Lookups
-from local_aws.stack.control import ACCOUNT_ID
+from local_aws.front.wsgi import respond
 from local_aws.apigateway.throttling import Throttles, route_limits
 
 

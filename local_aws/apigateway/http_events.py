@@ -9,16 +9,11 @@ import base64
 import binascii
 import json
 import re
-import secrets
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from fnmatch import fnmatchcase
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
 
-TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded)|application/[\w.+-]+\+(json|xml))")
+from helpers.core.aws_facts.iam_match import allows_service
 
 
 @dataclass
@@ -75,60 +70,6 @@ def _match_path(pattern: str, path: str) -> dict[str, str] | None:
         elif p != segs[i]:
             return None
     return params if len(pat) == len(segs) else None
-
-
-def build_event(*, api: dict[str, Any], route_key: str, stage: str, method: str, raw_path: str, raw_query: str,
-                headers: list[tuple[str, str]], body: bytes, source_ip: str, path_params: dict[str, str],
-                stage_variables: dict[str, str] | None = None) -> dict[str, Any]:
-    """The payload format 2.0 event API Gateway sends to a Lambda proxy integration."""
-    hdrs: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in headers:
-        name = name.lower()
-        if name == "cookie":
-            cookies += [c.strip() for c in value.split(";") if c.strip()]
-        else:
-            hdrs[name] = f"{hdrs[name]},{value}" if name in hdrs else value
-    query: dict[str, str] = {}
-    for k, v in parse_qsl(raw_query, keep_blank_values=True):
-        query[k] = f"{query[k]},{v}" if k in query else v
-    now = datetime.now(timezone.utc)
-    domain = hdrs.get("host", f"{api['ApiId']}.execute-api.localhost")
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": raw_path,
-        "rawQueryString": raw_query,
-        "headers": hdrs,
-        "requestContext": {
-            "accountId": api.get("_AccountId", "123456789012"),
-            "apiId": api["ApiId"],
-            "domainName": domain,
-            "domainPrefix": domain.split(".")[0],
-            "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
-                     "userAgent": hdrs.get("user-agent", "")},
-            "requestId": base64.b64encode(secrets.token_bytes(12)).decode(),
-            "routeKey": route_key,
-            "stage": stage,
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(time.time() * 1000),
-        },
-        "isBase64Encoded": False,
-    }
-    if cookies:
-        event["cookies"] = cookies
-    if query:
-        event["queryStringParameters"] = query
-    if path_params:
-        event["pathParameters"] = path_params
-    if stage_variables:
-        event["stageVariables"] = stage_variables
-    if body:
-        if TEXT_TYPES.match(hdrs.get("content-type", "")):
-            event["body"] = body.decode("utf-8", "replace")
-        else:
-            event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
-    return event
 
 
 def map_result(payload: bytes) -> HttpResponse:
@@ -213,34 +154,5 @@ def lambda_arn_of(integration: dict[str, Any]) -> str | None:
 
 def invoke_allowed(policy: dict[str, Any] | None, source_arn: str) -> bool:
     """Whether the function's resource policy lets API Gateway (this source ARN) invoke it, as AWS checks."""
-    for st in (policy or {}).get("Statement", []):
-        principal = st.get("Principal")
-        service = principal.get("Service") if isinstance(principal, dict) else principal
-        services = service if isinstance(service, list) else [service]
-        actions = st.get("Action")
-        actions = actions if isinstance(actions, list) else [actions]
-        if st.get("Effect") != "Allow" or "apigateway.amazonaws.com" not in services:
-            continue
-        if not any(a in ("lambda:InvokeFunction", "lambda:*", "*") for a in actions):
-            continue
-        cond = (st.get("Condition") or {})
-        patterns = [v for op in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
-                    for v in _as_list((cond.get(op) or {}).get("AWS:SourceArn"))]
-        if not patterns or any(fnmatchcase(source_arn, p) for p in patterns):
-            return True
-    return False
+    return allows_service(policy, "apigateway.amazonaws.com", "lambda:InvokeFunction", source_arn)
 
-
-def _as_list(v: Any) -> list[str]:
-    return [] if v is None else v if isinstance(v, list) else [v]
-
-
-def respond(start_response: Any, status: int, headers: dict[str, str], body: bytes,
-            extra: list[tuple[str, str]] | None = None) -> list[bytes]:
-    """Start a WSGI response with `status`, `headers` (+ `extra` repeated headers) and a content-length; the body."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown"
-    start_response(f"{status} {phrase}", [*headers.items(), *(extra or []), ("content-length", str(len(body)))])
-    return [body]

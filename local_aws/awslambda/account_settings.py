@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from local_aws.apigateway.http_events import respond
+from local_aws.front.wsgi import respond
 from local_aws.awslambda.concurrency import account_concurrency
 
 PATH = "/2016-08-19/account-settings"

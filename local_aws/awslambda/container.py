@@ -6,18 +6,22 @@ Docker Desktop (macOS, Windows), podman machine and Linux engines.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+import os
+import threading
+from typing import TYPE_CHECKING, Any
 
 import docker
 import psutil
+import requests
 from docker.models.containers import Container
 from docker.types import Ulimit
+from docker.utils.socket import frames_iter
 
 from helpers.core.engine import require_engine
 from helpers.core.errors import KitError
 from helpers.core.platform import rie_binary
-from local_aws.stack.ports import wait_for_http
+from local_aws.awslambda.process_tree import ProcessTree
+from local_aws.stack.ports import PortLost, wait_for_http
 
 if TYPE_CHECKING:
     from local_aws.ecr.images import ImageRecord
@@ -30,41 +34,54 @@ LABEL = "ltk.launcher"
 # Explicit limits: podman's default crun/runc setup here refuses to raise them (see .ci/container-services).
 ULIMITS = [Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="nproc", soft=1024, hard=1024)]
 READY_TIMEOUT_S = 30.0
+PORT_TAKEN = ("address already in use", "port is already allocated")  # podman's and Docker's words
 
 
-@dataclass
 class ContainerInstance:
-    """One running function container (interface `Instance` of local_aws.awslambda.launchers)."""
+    """One running function container (interface `Instance` of local_aws.awslambda.launchers).
 
-    endpoint: str
-    container: Container
-    _log_offset: int = field(default=0, repr=False)
+    A call through it asks the engine nothing (an engine API call costs milliseconds, several per invocation did
+    before): its output arrives on one streaming logs request followed by a thread, and that stream ends when the
+    container stops; its memory and liveness are read from this machine's view of its processes (psutil), found
+    once at start. Where the engine runs in a VM (Docker Desktop, podman machine) its processes are not visible
+    here: then liveness is the log stream's, and its memory reads 0.
+    """
+
+    def __init__(self, endpoint: str, container: Container) -> None:
+        self.endpoint, self.container = endpoint, container
+        self._buf: list[str] = []
+        self._lock = threading.Lock()
+        self._ended = threading.Event()
+        self._tree = _host_tree(container)
+        self._reader = threading.Thread(target=self._follow, daemon=True)
+        self._reader.start()
+
+    def _follow(self) -> None:
+        try:
+            sock = self.container.attach_socket(params={"stdout": 1, "stderr": 1, "stream": 1, "logs": 1})
+            for _, chunk in frames_iter(sock, tty=False):  # the engine's multiplexed frames (no TTY)
+                with self._lock:
+                    self._buf.append(chunk.decode("utf-8", errors="replace"))
+        except (docker.errors.APIError, requests.RequestException, OSError):
+            pass
+        finally:
+            self._ended.set()
 
     def alive(self) -> bool:
         """True while the container runs."""
-        try:
-            self.container.reload()
-        except docker.errors.NotFound:
+        if self._ended.is_set():
             return False
-        return self.container.status == "running"
+        return self._tree.alive() if self._tree is not None else True
 
     def rss_bytes(self) -> int:
         """Resident memory of the container's processes (host view; 0 when the engine runs in a VM)."""
-        try:
-            self.container.reload()
-            root = psutil.Process(int(self.container.attrs["State"]["Pid"]))
-            return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
-        except (docker.errors.NotFound, psutil.Error, KeyError, ValueError):
-            return 0
+        return self._tree.rss_bytes() if self._tree is not None else 0
 
     def read_logs(self) -> str:
         """The container's output (stdout + stderr) since the last call."""
-        try:
-            data = self.container.logs(stdout=True, stderr=True)
-        except docker.errors.NotFound:
-            return ""
-        new, self._log_offset = data[self._log_offset:], len(data)
-        return new.decode("utf-8", errors="replace")
+        with self._lock:
+            out, self._buf = "".join(self._buf), []
+        return out
 
     def stop(self) -> None:
         """Remove the container (forcefully, like `podman rm -f`); safe to call twice."""
@@ -72,6 +89,39 @@ class ContainerInstance:
             self.container.remove(force=True)
         except docker.errors.NotFound:
             pass
+        self._ended.wait(timeout=2)
+
+
+def _host_tree(container: Container) -> ProcessTree | None:
+    """The container's processes as this machine sees them, or None where they are not visible here (an engine in
+    a VM: a process of that pid here would be another one, so the entrypoint's name must match)."""
+    try:
+        container.reload()
+        root = psutil.Process(int(container.attrs["State"]["Pid"]))
+        cmd = root.cmdline()
+    except (docker.errors.NotFound, psutil.Error, KeyError, ValueError):
+        return None
+    wanted = os.path.basename(str(container.attrs.get("Path") or ""))
+    return ProcessTree(root, include_root=True) if any(os.path.basename(c) == wanted for c in cmd[:2]) else None
+
+
+def run_published(client: docker.DockerClient, name: str, port: int, **kwargs: Any) -> Container:
+    """`containers.run(..., detach=True)` as `name` (a leftover of that name is replaced); PortLost when the engine
+    cannot publish `port` because another process took it since it was free."""
+    try:
+        client.containers.get(name).remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    try:
+        return client.containers.run(name=name, detach=True, **kwargs)
+    except docker.errors.APIError as err:
+        if not any(s in str(err) for s in PORT_TAKEN):
+            raise
+        try:  # created but not started
+            client.containers.get(name).remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        raise PortLost(f"The container engine could not publish port {port}: {err}") from None
 
 
 def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> ContainerInstance:
@@ -83,21 +133,16 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         image = client.images.get(rec.container_image)
     except docker.errors.ImageNotFound:
         raise KitError(f"Image {rec.container_image} is not in the container engine: rebuild it (02_deploy).") from None
-    name = f"ltk-fn-{port}"
-    try:  # a leftover from a crashed run on the same port: replace it
-        client.containers.get(name).remove(force=True)
-    except docker.errors.NotFound:
-        pass
     entrypoint = [  # the RIE's default log level writes INIT REPORT and INVOKE RTDONE: Init Duration vs Duration
         RIE_IN_CONTAINER, "--runtime-interface-emulator-address", f"0.0.0.0:{RIE_PORT}",
         *(image.attrs["Config"].get("Entrypoint") or []),
     ]
-    container = client.containers.run(
-        rec.container_image,
+    container = run_published(
+        client, f"ltk-fn-{port}", port,
+        image=rec.container_image,
         command=[rec.handler],
         entrypoint=entrypoint,
         environment=env,
-        name=name,
         ports={f"{RIE_PORT}/tcp": ("127.0.0.1", port)},
         user=SANDBOX_USER,
         read_only=True,
@@ -105,7 +150,6 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         volumes={str(rie_binary(rec.architecture)): {"bind": RIE_IN_CONTAINER, "mode": "ro"}},
         ulimits=ULIMITS,
         labels={LABEL: "container"},
-        detach=True,
     )
     instance = ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container)
     if not wait_for_http(port, READY_TIMEOUT_S, instance.alive):

@@ -17,24 +17,24 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any, Protocol
 
 import psutil
 
+from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.core.errors import KitError
 from helpers.core.platform import host_arch, interface_client, local_emulator, rie_binary
 from helpers.core.paths import kit_home
+from local_aws.awslambda.process_tree import ProcessTree
 from local_aws.ecr.images import ImageRecord
-from local_aws.stack.ports import free_port, wait_for_port
+from local_aws.stack.ports import PortLost, free_port, wait_for_listener, with_free_port
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 # What Lambda's Python runtime directory (/var/runtime) offers besides the task root: the runtime interface
 # client and the AWS SDK. The host runner sees only these and the task root, so a missing dependency fails here too.
 LAMBDA_PYTHON_DISTRIBUTIONS = ("awslambdaric", "simplejson", "snapshot-restore-py", "boto3", "botocore", "s3transfer",
                          "jmespath", "python-dateutil", "six", "urllib3")
-KIDS_RESCAN_S = 0.5  # how often HostInstance.rss_bytes looks for new runtime processes
 STANDINS = Path(__file__).parent.parent / "standins"
 API_SERVER = STANDINS / "lambda_api_server.py"  # run by path: stdlib only
 STDLIB_CLIENT = STANDINS / "lambda_bootstrap.py"  # copied into lambda_python_dir()
@@ -103,8 +103,7 @@ class HostInstance:
         self.endpoint = f"http://127.0.0.1:{port}"
         self._proc = proc
         self._ps = psutil.Process(proc.pid)
-        self._kids: list[psutil.Process] = []  # the runtime's processes, found by a (slow) scan of all processes
-        self._kids_at = 0.0
+        self._tree = ProcessTree(self._ps, include_root=False)  # the emulator's children: the runtime
         self._buf: list[str] = []
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._pump, daemon=True)
@@ -118,13 +117,7 @@ class HostInstance:
 
     def rss_bytes(self) -> int:
         """Resident memory of the function runtime (the RIE's child processes), like Lambda's Max Memory Used."""
-        try:  # finding the children scans every process (milliseconds): at most every KIDS_RESCAN_S
-            if not self._kids or time.monotonic() - self._kids_at > KIDS_RESCAN_S:
-                self._kids, self._kids_at = self._ps.children(recursive=True), time.monotonic()
-            return sum(c.memory_info().rss for c in self._kids)
-        except psutil.Error:  # a child exited: look again next time
-            self._kids = []
-            return 0
+        return self._tree.rss_bytes()
 
     def _stop_group(self) -> None:
         if self._proc.poll() is None:
@@ -177,7 +170,7 @@ def emulator_command(port: int, handler: str) -> list[str]:
     runtime interface client (awslambdaric or the kit's stdlib loop) with this Python, without site-packages."""
     client = "awslambdaric" if interface_client() == "awslambdaric" else STDLIB_CLIENT.stem
     emulator = ([str(rie_binary(host_arch()))] if local_emulator() == "rie"  # on the host, both run natively
-                else [sys.executable, "-I", str(API_SERVER)])
+                else [sys.executable, "-I", str(API_SERVER), "--account-id", ACCOUNT_ID])
     return [*emulator, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
             "--runtime-api-address", f"127.0.0.1:{free_port()}",
             sys.executable, "-S", "-m", client, handler]  # -S: no site-packages, as in the image
@@ -197,11 +190,11 @@ def launch_host(rec: ImageRecord, env: dict[str, str], port: int) -> HostInstanc
     proc = subprocess.Popen(cmd, cwd=task_root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=hasattr(os, "killpg"))
     inst = HostInstance(proc, port)
-    if not wait_for_port(port, timeout=10, alive=inst.alive):
+    if (state := wait_for_listener(proc.pid, port, timeout=10)) != "listening":
         logs = inst.read_logs()
         inst.stop()
-        raise KitError(f"The local Lambda emulator ({local_emulator()}) did not start on port {port}: "
-                       f"{logs.strip()[-300:]}")
+        raise (PortLost if state == "exited" else KitError)(
+            f"The local Lambda emulator ({local_emulator()}) did not start on port {port}: {logs.strip()[-300:]}")
     return inst
 
 
@@ -212,13 +205,14 @@ def _engine_for(rec: ImageRecord) -> Any:
     return docker_client() if rec.container_image else None
 
 
-def launch_instance(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
-    """Run the built image in the local container engine when there is one, else the staged task root on the host."""
+def launch_instance(rec: ImageRecord, env: dict[str, str]) -> Instance:
+    """Run the built image in the local container engine when there is one, else the staged task root on the host;
+    on a free port (a launch that loses its port to another process is retried on a new one)."""
     if _engine_for(rec) is not None:
         from local_aws.awslambda.container import launch_container
 
-        return launch_container(rec, env, port)
-    return launch_host(rec, env, port)
+        return with_free_port(lambda port: launch_container(rec, env, port))
+    return with_free_port(lambda port: launch_host(rec, env, port))
 
 
 def runner_description(rec: ImageRecord) -> str:

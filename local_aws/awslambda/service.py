@@ -19,10 +19,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from helpers.core.aws_facts.report_line import Report, format_report
 from local_aws.awslambda.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Environment, Environments
 from local_aws.logs.function_logs import FunctionLogs
 from local_aws.ecr.images import find_image
-from local_aws.awslambda.launchers import INVOKE_PATH, Instance, free_port, launch_instance
+from local_aws.awslambda.launchers import INVOKE_PATH, Instance, launch_instance
 from local_aws.awslambda.peak_rss import PeakRss  # noqa: F401 - also imported from here by the benchmarks
 
 MiB = 1024 * 1024
@@ -205,7 +206,7 @@ class LocalLambda:
             raise ImageNotFound(spec.image_uri)
         if spec.handler:
             rec = replace(rec, handler=spec.handler)
-        env.instance = launch_instance(rec, self._env(spec, env.stream), free_port())
+        env.instance = launch_instance(rec, self._env(spec, env.stream))
         return True
 
     def _rie_logs(self, inst: Instance, wait: bool) -> str:
@@ -252,11 +253,7 @@ class LocalLambda:
             error = "Unhandled"
         max_mb = math.ceil(peak / MiB)
         billed = math.ceil(duration + (init_ms or 0.0))  # container images: INIT is billed too
-        report = (f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {billed} ms\t"
-                  f"Memory Size: {spec.memory_mb} MB\tMax Memory Used: {max_mb} MB")
-        if init_ms is not None:
-            report += f"\tInit Duration: {init_ms:.2f} ms"
-        report += status_note
+        report = format_report(Report(rid, duration, billed, spec.memory_mb, max_mb, init_ms), status_note)
         log = "\n".join([f"START RequestId: {rid} Version: $LATEST", *lines, f"END RequestId: {rid}", report]) + "\n"
         return InvokeResult(rid, body, error, log, duration, billed, max_mb, init_ms), reset
 

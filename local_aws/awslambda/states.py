@@ -14,7 +14,6 @@ The stack's front endpoint routes the Lambda control plane through `FunctionStat
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -24,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import unquote
 
-from local_aws.apigateway.http_events import respond
-from local_aws.ecr.manifest_rules import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
+from local_aws.front.wsgi import call_wsgi, peek_body, respond
+from local_aws.error_answers import LambdaError
+from helpers.core.aws_facts.image_manifests import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
 
 _FUNCTIONS = re.compile(r"^/2015-03-31/functions/?(?P<name>[^/]*)(?P<rest>/.*)?$")
 _IMAGE = re.compile(r"^[^/]+/(?P<repo>[^@:]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]+))?$")
@@ -34,18 +34,6 @@ _IMAGE = re.compile(r"^[^/]+/(?P<repo>[^@:]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>
 def pending_seconds() -> float:
     """How long a new function stays Pending (KIT_LOCAL_PENDING_SECONDS; Lambda takes seconds)."""
     return float(os.environ.get("KIT_LOCAL_PENDING_SECONDS", "0.5"))
-
-
-class ApiError(Exception):
-    """A Lambda control-plane or Invoke error answer."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def response(self) -> tuple[int, dict[str, str], bytes]:
-        return (self.status, {"content-type": "application/json", "x-amzn-ErrorType": self.code},
-                json.dumps({"Type": "User", "message": self.message}).encode())
 
 
 @dataclass
@@ -63,23 +51,6 @@ def function_name(path_name: str) -> str:
     if parts[0] == "arn":
         return parts[6]
     return parts[2] if len(parts) >= 3 and parts[1] == "function" else parts[0]
-
-
-def call_wsgi(app: Callable[..., Any], environ: dict) -> tuple[int, dict[str, str], bytes]:
-    """Run a WSGI app and capture (status, headers, body)."""
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
-        seen["status"], seen["headers"] = status, headers
-        return lambda data: None
-
-    chunks = app(environ, start_response)
-    try:
-        body = b"".join(chunks)
-    finally:
-        getattr(chunks, "close", lambda: None)()
-    headers = {k: v for k, v in seen["headers"] if k.lower() != "content-length"}
-    return int(seen["status"].split()[0]), headers, body
 
 
 class FunctionStates:
@@ -110,11 +81,11 @@ class FunctionStates:
         return {"State": "Active", "LastUpdateStatus": "Successful"}
 
     @staticmethod
-    def _conflict(what: str) -> ApiError:
-        return ApiError(409, "ResourceConflictException", f"The operation cannot be performed at this time. {what}")
+    def _conflict(what: str) -> LambdaError:
+        return LambdaError(409, "ResourceConflictException", f"The operation cannot be performed at this time. {what}")
 
     def check_invocable(self, region: str, name: str) -> None:
-        """ApiError unless the function may be invoked now (not Pending, not Failed)."""
+        """LambdaError unless the function may be invoked now (not Pending, not Failed)."""
         st = self._states.get((region, name))
         if st is None:
             return
@@ -157,7 +128,7 @@ class FunctionStates:
 
     # --- the control plane
     def _resolve(self, region: str, image_uri: str | None) -> str | None:
-        """The digest `image_uri` names in ECR, after Lambda's manifest check (ApiError if Lambda refuses it)."""
+        """The digest `image_uri` names in ECR, after Lambda's manifest check (LambdaError if Lambda refuses it)."""
         m = _IMAGE.match(image_uri or "")
         if m is None:
             return None
@@ -173,7 +144,7 @@ class FunctionStates:
         try:
             check_manifest(image_uri or "", found[0]["imageManifest"], found[0].get("imageManifestMediaType"))
         except ImageRejected:
-            raise ApiError(400, "InvalidParameterValueException", lambda_error(image_uri or "")) from None
+            raise LambdaError(400, "InvalidParameterValueException", lambda_error(image_uri or "")) from None
         return str(found[0]["imageId"]["imageDigest"])
 
     def handle(self, moto: Callable[..., Any], environ: dict, start_response: Any, region: str) -> Any | None:
@@ -182,8 +153,7 @@ class FunctionStates:
         if m is None or (m["rest"] or "").startswith("/invocations"):
             return None
         method, name, rest = environ.get("REQUEST_METHOD", "GET"), function_name(m["name"]), m["rest"] or ""
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        body = peek_body(environ)
         digest: str | None = None
         try:
             doc = json.loads(body) if body and method in ("POST", "PUT") else {}
@@ -193,7 +163,7 @@ class FunctionStates:
             elif method == "PUT" and rest in ("/code", "/configuration"):
                 self._check_updatable(region, name)
                 digest = self._resolve(region, doc.get("ImageUri")) if rest == "/code" else None
-        except ApiError as e:
+        except LambdaError as e:
             return respond(start_response, *e.response())
         status, headers, out = call_wsgi(moto, environ)
         if status < 300:
@@ -243,6 +213,7 @@ def init_failure(spec: Any, err: InitFailed) -> tuple[Any, str]:
     import uuid
     from datetime import datetime, timezone
 
+    from helpers.core.aws_facts.report_line import Report, format_report
     from local_aws.awslambda.service import InvokeResult
 
     rid = str(uuid.uuid4())
@@ -250,8 +221,7 @@ def init_failure(spec: Any, err: InitFailed) -> tuple[Any, str]:
     log = "\n".join([
         f"INIT_REPORT Init Duration: 1.00 ms\tPhase: init\tStatus: error\tError Type: {err.error_type}",
         f"START RequestId: {rid} Version: $LATEST", message, err.error_type, f"END RequestId: {rid}",
-        f"REPORT RequestId: {rid}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: {spec.memory_mb} MB\t"
-        "Max Memory Used: 3 MB"]) + "\n"
+        format_report(Report(rid, 1.0, 1, spec.memory_mb, 3))]) + "\n"
     payload = json.dumps({"errorType": err.error_type, "errorMessage": message}).encode()
     stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{secrets.token_hex(16)}"
     return InvokeResult(rid, payload, "Unhandled", log, 1.0, 1, 3, None), stream

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from filelock import FileLock
 
-from helpers.core.paths import kit_home
+from helpers.core.paths import kit_home, write_json
 
 
 @dataclass
@@ -69,9 +69,7 @@ def register_image(rec: ImageRecord) -> None:
     with _locked() as path:
         records = [r for r in _load(path) if r["uri"] != rec.uri]
         records.append(asdict(rec))
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(records, indent=2))
-        tmp.replace(path)
+        write_json(path, records, indent=2)
 
 
 def find_image(image_uri: str) -> ImageRecord | None:

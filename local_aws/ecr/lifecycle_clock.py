@@ -3,8 +3,8 @@
 ECR applies lifecycle rules by itself, within a day of an image meeting them; moto never does. The stack keeps
 a clock offset: `POST /_kit/clock {"advance_days": N, "region": R}` moves it N days on, retires the warm execution
 environments (none lives for days, so the next call is a cold start) and applies every repository's lifecycle
-policy in region R at the new time (ecr_rules.apply_policies); the answer lists the expired images.
-`GET /_kit/clock` tells the emulator's time. helpers.cleanup.lifecycle.advance_local_clock is the client side.
+policy in region R at the new time (apply_policies below); the answer lists the expired images.
+`GET /_kit/clock` tells the emulator's time. local_aws.face.advance_clock is the client side.
 """
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from local_aws.ecr.lifecycle_rules import apply_policies
-from local_aws.apigateway.http_events import respond
+from helpers.core.aws_facts.ecr_lifecycle import evaluate_policy
+from local_aws.front.wsgi import respond
+from local_aws.error_answers import KitApiError
 
 
 class LifecycleClock:
@@ -50,7 +51,28 @@ class LifecycleClock:
                 doc = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
                 expired = self.advance(float(doc.get("advance_days", 0)), str(doc.get("region") or "us-east-1"))
             except (ValueError, TypeError, AttributeError) as e:
-                return respond(start_response, 400, {"content-type": "application/json"},
-                               json.dumps({"message": f"bad clock request: {e}"}).encode())
+                return KitApiError(400, "BadRequest", f"bad clock request: {e}").respond(start_response)
         body = {"now": self.now().isoformat(), "offset_days": self.offset_days, "expired": expired}
         return respond(start_response, 200, {"content-type": "application/json"}, json.dumps(body).encode())
+
+
+def apply_policies(ecr: Any, now: datetime) -> list[dict[str, Any]]:
+    """Expire, in every repository of this ECR client's region, what its lifecycle policy selects at `now`.
+
+    Returns the expired images (repository, digest, tags).
+    """
+    expired: list[dict[str, Any]] = []
+    for page in ecr.get_paginator("describe_repositories").paginate():
+        for repo in page["repositories"]:
+            name = repo["repositoryName"]
+            try:
+                policy = json.loads(ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"])
+            except ecr.exceptions.LifecyclePolicyNotFoundException:
+                continue
+            images = [d for p in ecr.get_paginator("describe_images").paginate(repositoryName=name)
+                      for d in p["imageDetails"]]
+            gone = [v for v in evaluate_policy(policy, images, now) if v.expires]
+            if gone:
+                ecr.batch_delete_image(repositoryName=name, imageIds=[{"imageDigest": v.digest} for v in gone])
+            expired += [{"repository": name, "digest": v.digest, "tags": list(v.tags)} for v in gone]
+    return expired

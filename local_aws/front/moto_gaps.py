@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from local_aws.apigateway.http_events import respond
+from local_aws.front.wsgi import respond
+from local_aws.error_answers import ApiGatewayError
 
 _STAGE = re.compile(r"^/v2/apis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)$")
 _FIELDS = {"autoDeploy": "auto_deploy", "defaultRouteSettings": "default_route_settings", "description": "description",
@@ -30,15 +31,13 @@ def update_stage(environ: dict, start_response: Any, region: str, account: str) 
     try:
         stage = apigatewayv2_backends[account][region].get_stage(unquote(m["api"]), unquote(m["stage"]))
     except Exception:  # noqa: BLE001 - moto's NotFound variants
-        return respond(start_response, 404, {**json_type, "x-amzn-ErrorType": "NotFoundException"},
-                       json.dumps({"message": "Invalid stage identifier specified"}).encode())
+        return ApiGatewayError(404, "NotFoundException", "Invalid stage identifier specified").respond(start_response)
     try:
         doc = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
         if not isinstance(doc, dict):
             raise ValueError("not an object")
     except ValueError:
-        return respond(start_response, 400, {**json_type, "x-amzn-ErrorType": "BadRequestException"},
-                       json.dumps({"message": "Invalid request body"}).encode())
+        return ApiGatewayError(400, "BadRequestException", "Invalid request body").respond(start_response)
     for key, attr in _FIELDS.items():
         if key in doc:
             value = doc[key]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -16,22 +15,25 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import unquote
 
+from helpers.core.aws_facts.account import LOCAL_CREDENTIALS
+from helpers.core.aws_facts.sigv4 import UNSIGNED_REGION, signed_scope
 from helpers.core.errors import KitError
+from helpers.core.paths import write_json
 from local_aws.awslambda.concurrency import Throttled, account_concurrency
 from local_aws.sagemaker.control_plane import SageMakerApi
-from local_aws.awslambda.states import ApiError, FunctionStates, InitFailed, init_failure
+from local_aws.error_answers import LambdaError
+from local_aws.awslambda.states import FunctionStates, InitFailed, init_failure
 from local_aws.apigateway.gateway import Gateway
-from local_aws.apigateway.http_events import respond
+from local_aws.front.wsgi import respond
 from local_aws.front.http_server import WsgiServer
 from local_aws.awslambda.service import FunctionSpec, ImageNotFound, LocalLambda
 from local_aws.ecr.images import find_image
 from local_aws.ecr.lifecycle_clock import LifecycleClock
 from local_aws.front.lookups import Lookups, may_change_state
-from local_aws.stack.control import ACCOUNT_ID, DUMMY_CREDENTIALS, StackInfo, idle_seconds, info_path, read_info
+from local_aws.front.routes import INVOKE, FrontRequest, dispatch
+from local_aws.stack.control import StackInfo, idle_seconds, info_path, read_info
 from local_aws.stack.processes import remember_endpoint
 
-_INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/")
 _LOG_WRITES = {"Logs_20140328.PutLogEvents", "Logs_20140328.CreateLogGroup", "Logs_20140328.CreateLogStream"}
 INSTANCE_IDLE_SECONDS = 600.0  # Lambda recycles idle execution environments after some minutes
 
@@ -52,14 +54,14 @@ class Server:
         import boto3
 
         self._session = boto3.session.Session()
-        self._moto = DomainDispatcherApplication(create_backend_app)
+        self.moto = DomainDispatcherApplication(create_backend_app)
         self.front = make_server("127.0.0.1", endpoint_port, self._front_app, threaded=True,
                                  request_handler=MotoRequestHandler)
         self.gateway = Gateway(self)
         self.api = WsgiServer("127.0.0.1", api_port, self.gateway.wsgi_app)  # HTTP/1.1 keep-alive, as API Gateway
         self.endpoint = f"http://127.0.0.1:{self.front.server_port}"
         self.lam = LocalLambda(lambda region: self.client("logs", region), {
-            **{k.upper(): v for k, v in DUMMY_CREDENTIALS.items()}, "AWS_SESSION_TOKEN": "testing",
+            **{k.upper(): v for k, v in LOCAL_CREDENTIALS.items()}, "AWS_SESSION_TOKEN": "testing",
             "AWS_ENDPOINT_URL": self.endpoint},  # boto3 inside a function reaches this stack
             account_concurrency=account_concurrency(), before_cold_start=self._before_cold_start)
         self.states = FunctionStates(lambda region: self.client("ecr", region))
@@ -75,7 +77,7 @@ class Server:
         with self._clients_lock:  # creating clients is not thread-safe
             if key not in self._clients:
                 self._clients[key] = self._session.client(service, region_name=region, endpoint_url=self.endpoint,
-                                                          **DUMMY_CREDENTIALS)
+                                                          **LOCAL_CREDENTIALS)
             return self._clients[key]
 
     def touch(self) -> None:
@@ -87,70 +89,37 @@ class Server:
     # --- front endpoint
     def _front_app(self, environ: dict, start_response: Any) -> Any:
         self.touch()
-        m = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if m and m.group("region") not in self.regions_seen:
-            self.regions_seen.insert(0, m.group("region"))
+        region, service = signed_scope(environ.get("HTTP_AUTHORIZATION", "")) or (UNSIGNED_REGION, None)
+        if service and region not in self.regions_seen:
+            self.regions_seen.insert(0, region)
         path = environ.get("PATH_INFO", "")
         if path == "/_kit/health":
             return respond(start_response, 200, {"content-type": "application/json"},
                             json.dumps({"pid": os.getpid()}).encode())
-        from local_aws.iam.iam_enforcement import enforce
-
-        denied = enforce(environ, start_response, ACCOUNT_ID)  # an attendee's key: their IAM policies decide
-        if denied is not None:
-            return denied
-        service, target = m.group("service") if m else None, environ.get("HTTP_X_AMZ_TARGET")
+        target = environ.get("HTTP_X_AMZ_TARGET")
         if service == "logs" and target not in _LOG_WRITES:
             self.lam.flush_logs()  # read your writes: the records of every invocation so far are in
         method = environ.get("REQUEST_METHOD", "")
-        if (method == "POST" and _INVOKE.match(path)) or not may_change_state(method, service, target):
-            return self._front_route(environ, start_response, m)
+        if (method == "POST" and INVOKE.match(path)) or not may_change_state(method, service, target):
+            return self._front_route(environ, start_response, region)
         self.lookups.changed()  # a change: before and after, so a lookup racing with it is never kept
         try:
-            return self._front_route(environ, start_response, m)
+            return self._front_route(environ, start_response, region)
         finally:
             self.lookups.changed()
 
-    def _front_route(self, environ: dict, start_response: Any, m: re.Match | None) -> Any:
-        path = environ.get("PATH_INFO", "")
-        if path == "/_kit/clock":
-            return self.clock.wsgi(environ, start_response)
-        region = m.group("region") if m else "us-east-1"
-        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".PutLifecyclePolicy"):
-            from local_aws.ecr.lifecycle_rules import refuse_invalid_policy
+    def _front_route(self, environ: dict, start_response: Any, region: str) -> Any:
+        return dispatch(self, FrontRequest(environ, start_response, region,
+                                           environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""),
+                                           environ.get("HTTP_X_AMZ_TARGET", "")))
 
-            refused = refuse_invalid_policy(environ, start_response)
-            if refused is not None:
-                return refused
-        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".PutImage"):
-            from local_aws.ecr.lifecycle_rules import untag_on_retag
+    def invoke_wsgi(self, request: FrontRequest) -> Any:
+        """Lambda's Invoke API (a front row)."""
+        from werkzeug.wrappers import Request
 
-            untag_on_retag(environ, region, ACCOUNT_ID)
-        from local_aws.awslambda.account_settings import answer as account_settings
-
-        settings = account_settings(environ, start_response, region, ACCOUNT_ID)
-        if settings is not None:
-            return settings
-        if SageMakerApi.operation(environ):
-            return self.sagemaker.app(environ, start_response, self._moto)
-        if environ.get("REQUEST_METHOD") == "PATCH":
-            from local_aws.front.moto_gaps import update_stage
-
-            updated = update_stage(environ, start_response, region, ACCOUNT_ID)
-            if updated is not None:
-                return updated
-        handled = self.states.handle(self._moto, environ, start_response, region)
-        if handled is not None:
-            return handled
-        inv = _INVOKE.match(path)
-        if inv and environ.get("REQUEST_METHOD") == "POST":
-            from werkzeug.wrappers import Request
-
-            req = Request(environ)
-            status, headers, body = self.invoke_api(m.group("region") if m else "us-east-1",
-                                                    unquote(inv.group("name")), req)
-            return respond(start_response, status, headers, body)
-        return self._moto(environ, start_response)
+        name = INVOKE.match(request.path).group("name")  # type: ignore[union-attr]
+        status, headers, body = self.invoke_api(request.region, unquote(name), Request(request.environ))
+        return respond(request.start_response, status, headers, body)
 
     def spec(self, region: str, name: str, qualifier: str | None) -> Any:
         """What an invocation of `name` runs (its configuration and reserved concurrency), cached until a change."""
@@ -162,7 +131,7 @@ class Server:
         fn = lam.get_function(**kwargs)
         conf = fn["Configuration"]
         if conf.get("PackageType") != "Image":
-            raise ApiError(400, "InvalidParameterValueException",
+            raise LambdaError(400, "InvalidParameterValueException",
                             "The local target runs only container-image functions (PackageType=Image).")
         reserved = (fn.get("Concurrency") or lam.get_function_concurrency(FunctionName=conf["FunctionArn"])
                     ).get("ReservedConcurrentExecutions")  # GetFunction leaves out a reservation of 0
@@ -178,11 +147,11 @@ class Server:
             result, stream = init_failure(spec, e)
             self.lam.logs.put(spec.region, spec.name, stream, result.log)
         except ImageNotFound as e:
-            raise ApiError(404, "ResourceNotFoundException",
+            raise LambdaError(404, "ResourceNotFoundException",
                             f"Image {e} is not in the local image store: build and push it with "
                             "02_build_image (helpers.build.ecr) before invoking the function.") from None
         except KitError as e:
-            raise ApiError(400, "InvalidRuntimeException", str(e)) from None
+            raise LambdaError(400, "InvalidRuntimeException", str(e)) from None
         self.log(f"invoke {spec.name} {result.request_id} {result.duration_ms:.1f} ms"
                  f"{' init %.1f ms' % result.init_ms if result.init_ms else ''} {result.max_memory_mb} MB"
                  f"{' ERROR' if result.function_error else ''}")
@@ -195,7 +164,7 @@ class Server:
         payload = req.get_data()
         try:
             if len(payload) > 6 * 1024 * 1024:
-                raise ApiError(413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes "
+                raise LambdaError(413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes "
                                 "for the InvokeFunction operation")
             spec = self.spec(region, name, req.args.get("Qualifier"))
             kind = req.headers.get("X-Amz-Invocation-Type", "RequestResponse")
@@ -205,14 +174,13 @@ class Server:
                 self.pool.submit(self._run_quietly, spec, payload)
                 return 202, {"x-amzn-RequestId": str(uuid.uuid4())}, b""
             result = self.run_function(spec, payload)
-        except ApiError as e:
+        except LambdaError as e:
             return e.response()
         except Throttled as e:  # Lambda's answer when no concurrency is left
-            return 429, {"content-type": "application/json", "x-amzn-ErrorType": "TooManyRequestsException"}, \
-                json.dumps({"Reason": e.reason, "Type": "User", "message": "Rate Exceeded."}).encode()
+            return LambdaError(429, "TooManyRequestsException", "Rate Exceeded.", Reason=e.reason).response()
         except ClientError as e:
             err = e.response["Error"]
-            return ApiError(e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Code", "ServiceException"),
+            return LambdaError(e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Code", "ServiceException"),
                              err.get("Message", "")).response()
         headers = {"content-type": "application/json", "x-amzn-RequestId": result.request_id,
                    "X-Amz-Executed-Version": "$LATEST"}
@@ -248,9 +216,7 @@ class Server:
             threading.Thread(target=srv.serve_forever, daemon=True).start()
         info = StackInfo(pid=os.getpid(), endpoint_port=self.front.server_port, api_port=self.api.server_port)
         remember_endpoint(self.endpoint)
-        tmp = info_path().with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(info)))
-        tmp.replace(info_path())
+        write_json(info_path(), asdict(info))
         self.log(f"local stack pid {info.pid}: endpoint {info.endpoint}, HTTP APIs {info.api_endpoint}, "
                  f"idle timeout {self.idle_seconds:.0f} s")
         region = os.environ.get("KIT_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"

@@ -12,17 +12,13 @@ are the account's administrator, as the account's root would be on AWS: unrestri
 """
 from __future__ import annotations
 
-import io
 import json
-import re
 from typing import Any
 
+from helpers.core.aws_facts.sigv4 import signed_key, signed_scope
 from helpers.core.policy_evaluation import Decision, evaluate
-from local_aws.apigateway.http_events import respond
+from local_aws.front.wsgi import peek_body, respond
 from local_aws.iam.iam_requests import Call, api_id, iam_requests, model_name, parse_call
-
-_KEY = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/")
-
 
 def _iam(account: str) -> Any:
     from moto.iam.models import iam_backends
@@ -89,19 +85,18 @@ def _denied(call: Call, user_arn: str, action: str, resource: str, decision: Dec
 
 def enforce(environ: dict, start_response: Any, account: str) -> Any | None:
     """AccessDenied (a WSGI response) when an IAM user's key signs a call its policies do not allow; else None."""
-    m = _KEY.search(environ.get("HTTP_AUTHORIZATION", ""))
-    if not m:
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    scope, key = signed_scope(authorization), signed_key(authorization)
+    if scope is None or key is None:
         return None
     iam = _iam(account)
-    user = iam.get_user_from_access_key_id(m.group("key"))
+    user = iam.get_user_from_access_key_id(key)
     if user is None:  # the stack's own key: the account's administrator
         return None
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
-    region = m.group("region")
-    call = parse_call(model_name(m.group("service"), environ), environ, body)
+    body, (region, service) = peek_body(environ), scope
+    call = parse_call(model_name(service, environ), environ, body)
     if call is None:
-        call = Call(m.group("service"), "", {}, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+        call = Call(service, "", {}, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
     principal = _principal(iam, user, account)
     policies = _documents(iam, user)
     for request in iam_requests(call, region, account, principal, _resource_tags(call, region, account),

@@ -17,22 +17,27 @@ on the stack's front endpoint (front/server.py routes SageMaker calls here):
 """
 from __future__ import annotations
 
-import io
 import json
 import re
-from fnmatch import fnmatch
+import time
 from typing import Any, Callable
 
 from helpers.core.errors import KitError
-from local_aws.apigateway.http_events import respond
-from local_aws.sagemaker.invoke_endpoint import ACCOUNT_ID, EndpointError, SageMakerRuntime, ServeSpec
+from local_aws.front.wsgi import call_wsgi, peek_body, respond
+from helpers.core.aws_facts.account import ACCOUNT_ID
+from helpers.core.aws_facts.iam_match import allows, statements
+from helpers.core.aws_facts.sigv4 import signed_region
+from local_aws.error_answers import SageMakerError
+from local_aws.sagemaker.invoke_endpoint import SageMakerRuntime, ServeSpec
 
 _INVOKE = re.compile(r"^/endpoints/(?P<name>[^/]+)/invocations$")
-_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/")
 _DESCRIBES = {"DescribeModel", "DescribeEndpointConfig", "DescribeEndpoint"}
 _HANDLED = {"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint", "DeleteEndpoint", *_DESCRIBES}
 PULL_ACTIONS = ("ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
+# SageMaker takes minutes to provision an endpoint, so a DescribeEndpoint right after CreateEndpoint sees Creating;
+# a check that fails at once (a role that cannot pull) must not turn it Failed before that describe can arrive.
+MIN_CREATING_S = 1.0
 
 
 def _strip_empty(value: Any) -> Any:
@@ -42,24 +47,6 @@ def _strip_empty(value: Any) -> Any:
     if isinstance(value, list):
         return [_strip_empty(v) for v in value]
     return value
-
-
-def _statements(doc: Any) -> list[dict[str, Any]]:
-    doc = json.loads(doc) if isinstance(doc, str) else doc
-    found = doc.get("Statement", []) if isinstance(doc, dict) else []
-    return found if isinstance(found, list) else [found]
-
-
-def _as_list(value: Any) -> list[str]:
-    return value if isinstance(value, list) else [value]
-
-
-def allows(docs: list[Any], action: str, resource: str) -> bool:
-    """Whether an Allow statement of `docs` matches `action` on `resource` (wildcards; no Deny, no conditions)."""
-    return any(st.get("Effect") == "Allow"
-               and any(fnmatch(action.lower(), a.lower()) for a in _as_list(st.get("Action", [])))
-               and any(fnmatch(resource, r) for r in _as_list(st.get("Resource", "*")))
-               for doc in docs for st in _statements(doc))
 
 
 class SageMakerApi:
@@ -82,10 +69,8 @@ class SageMakerApi:
 
     def app(self, environ: dict[str, Any], start_response: Any, moto: Any) -> Any:
         """Answer one request routed here (`operation(environ)` is not None); `moto` is the moto WSGI app."""
-        m = _REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
-        region, op = (m.group("region") if m else "us-east-1"), self.operation(environ)
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = io.BytesIO(body)
+        region, op = signed_region(environ.get("HTTP_AUTHORIZATION", "")), self.operation(environ)
+        body = peek_body(environ)
         try:
             if op == "InvokeEndpoint":
                 name = _INVOKE.match(environ["PATH_INFO"]).group("name")  # type: ignore[union-attr]
@@ -98,25 +83,14 @@ class SageMakerApi:
                 request = json.loads(body or b"{}")
                 getattr(self, f"_before_{op}", lambda *_: None)(region, request)
             except (ValueError, TypeError, AttributeError) as e:  # a malformed request: the client's, never a 5xx
-                raise EndpointError(400, "ValidationException", f"The request is not valid for {op}: {e}.") from None
-            status, out_headers, out = self._moto(moto, environ) if op != "UpdateEndpoint" else \
+                raise SageMakerError(400, "ValidationException", f"The request is not valid for {op}: {e}.") from None
+            status, out_headers, out = call_wsgi(moto, environ) if op != "UpdateEndpoint" else \
                 self._update_endpoint(region, request)
             if status == 200:
                 out = getattr(self, f"_after_{op}", lambda _r, _q, o: o)(region, request, out)
-        except EndpointError as e:
+        except SageMakerError as e:
             status, out_headers, out = e.response()
         return respond(start_response, status, out_headers, out)
-
-    @staticmethod
-    def _moto(moto: Any, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-        got: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-            got["status"], got["headers"] = int(status.split()[0]), dict(headers)
-
-        out = b"".join(moto(environ, capture))
-        headers = {k: v for k, v in got["headers"].items() if k.lower() != "content-length"}
-        return got["status"], headers, out
 
     # --- moto's state (its backend: the stack runs moto in this process)
     @staticmethod
@@ -143,7 +117,7 @@ class SageMakerApi:
     # --- control plane
     def _refuse_existing(self, region: str, kind: str, label: str, name: str, existing: Any) -> None:
         if name in existing:
-            raise EndpointError(400, "ValidationException",
+            raise SageMakerError(400, "ValidationException",
                                 f"Cannot create already existing {label} \"{self._arn(region, kind, name)}\".")
 
     def _before_CreateModel(self, region: str, req: dict[str, Any]) -> None:
@@ -154,11 +128,11 @@ class SageMakerApi:
             doc = self._client("iam", region).get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
             trusted = doc["Arn"] == role_arn and allows([doc["AssumeRolePolicyDocument"]], "sts:AssumeRole", "*") \
                 and any("sagemaker.amazonaws.com" in json.dumps(st.get("Principal", {}))
-                        for st in _statements(doc["AssumeRolePolicyDocument"]))
+                        for st in statements(doc["AssumeRolePolicyDocument"]))
         except Exception:  # NoSuchEntity (or a malformed ARN): the same answer as AWS's
             trusted = False
         if not trusted:
-            raise EndpointError(400, "ValidationException", f"Could not assume role {role_arn}. Please ensure that "
+            raise SageMakerError(400, "ValidationException", f"Could not assume role {role_arn}. Please ensure that "
                                 "the role exists and allows principal 'sagemaker.amazonaws.com' to assume the role.")
 
     def _before_CreateEndpointConfig(self, region: str, req: dict[str, Any]) -> None:
@@ -167,10 +141,10 @@ class SageMakerApi:
         for variant in req.get("ProductionVariants", []):
             sls = variant.get("ServerlessConfig")
             if sls and sls.get("MemorySizeInMB") not in SERVERLESS_MEMORY_MB:
-                raise EndpointError(400, "ValidationException", f"MemorySizeInMB {sls.get('MemorySizeInMB')} is not "
+                raise SageMakerError(400, "ValidationException", f"MemorySizeInMB {sls.get('MemorySizeInMB')} is not "
                                     "valid for a serverless endpoint: use 1024, 2048, 3072, 4096, 5120 or 6144.")
             if sls and not 1 <= int(sls.get("MaxConcurrency", 0)) <= 200:
-                raise EndpointError(400, "ValidationException", f"MaxConcurrency {sls.get('MaxConcurrency')} is "
+                raise SageMakerError(400, "ValidationException", f"MaxConcurrency {sls.get('MaxConcurrency')} is "
                                     "not valid for a serverless endpoint: use 1 to 200.")
 
     def _before_CreateEndpoint(self, region: str, req: dict[str, Any]) -> None:
@@ -181,9 +155,11 @@ class SageMakerApi:
         name, config = req["EndpointName"], req["EndpointConfigName"]
         endpoint = self.backend(region).endpoints[name]
         endpoint.endpoint_status = "Creating"
+        created = time.monotonic()
 
         def provision() -> None:
             spec, reason = self.check(region, name, config)
+            time.sleep(max(0.0, created + MIN_CREATING_S - time.monotonic()))
             if self.backend(region).endpoints.get(name) is endpoint:
                 if spec is not None:
                     self._serving[(region, name)] = spec
@@ -198,12 +174,12 @@ class SageMakerApi:
         backend = self.backend(region)
         endpoint = backend.endpoints.get(name)
         if endpoint is None:
-            raise EndpointError(400, "ValidationException",
+            raise SageMakerError(400, "ValidationException",
                                 f"Could not find endpoint \"{self._arn(region, 'endpoint', name)}\".")
         if endpoint.endpoint_status != "InService":
-            raise EndpointError(400, "ValidationException", f"Cannot update in-progress endpoint \"{endpoint.arn}\".")
+            raise SageMakerError(400, "ValidationException", f"Cannot update in-progress endpoint \"{endpoint.arn}\".")
         if config not in backend.endpoint_configs:
-            raise EndpointError(400, "ValidationException", "Could not find endpoint configuration "
+            raise SageMakerError(400, "ValidationException", "Could not find endpoint configuration "
                                 f"\"{self._arn(region, 'endpoint-config', config)}\".")
         endpoint.endpoint_status = "Updating"
         variants = backend.endpoint_configs[config].production_variants
@@ -274,6 +250,6 @@ class SageMakerApi:
         endpoint = self.backend(region).endpoints.get(name)
         spec = self._serving.get((region, name))
         if endpoint is None or endpoint.endpoint_status not in ("InService", "Updating") or spec is None:
-            return EndpointError(400, "ValidationError",
+            return SageMakerError(400, "ValidationError",
                                  f"Endpoint {name} of account {ACCOUNT_ID} not found.").response()
         return self.runtime.invoke(spec, body, headers)

@@ -13,7 +13,6 @@ Where the serve mode runs, and how it is started: serve_instances.py.
 """
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 import time
@@ -22,28 +21,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.core.errors import KitError
+from local_aws.error_answers import SageMakerError
 from local_aws.logs.function_logs import append_log_events
 from local_aws.ecr.images import find_image
 from local_aws.awslambda.launchers import Instance
-from local_aws.stack.ports import free_port
+from local_aws.stack.ports import with_free_port
 from local_aws.sagemaker.serve_instances import launch_serve, request, wait_for_ping
 
-ACCOUNT_ID = "123456789012"  # moto's account (local_aws.stack.control.ACCOUNT_ID)
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024  # serverless request and response payload limit
 PASSED_HEADERS = ("Content-Type", "Accept", "X-Amzn-SageMaker-Custom-Attributes")  # what SageMaker forwards
-
-
-class EndpointError(Exception):
-    """An AWS-style error answer of the runtime API: status, error code, message (and extra body fields)."""
-
-    def __init__(self, status: int, code: str, message: str, **fields: Any) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields
-
-    def response(self) -> tuple[int, dict[str, str], bytes]:
-        body = json.dumps({"Message": self.message, **self.fields}).encode()
-        return self.status, {"content-type": "application/json", "x-amzn-ErrorType": self.code}, body
 
 
 @dataclass(frozen=True)
@@ -104,7 +92,7 @@ class SageMakerRuntime:
             raise KitError(f"The image {spec.image_uri} is not in the local image store: push it with 02_build_image.")
         t0 = time.monotonic()
         try:
-            inst = launch_serve(rec, dict(spec.env), free_port())
+            inst = with_free_port(lambda port: launch_serve(rec, dict(spec.env), port))
         except KitError:
             raise
         except Exception as e:  # the engine refused the container, the host could not start the process
@@ -122,9 +110,9 @@ class SageMakerRuntime:
         rid = str(uuid.uuid4())
         try:
             if len(body) > MAX_PAYLOAD_BYTES:
-                raise EndpointError(400, "ValidationError", f"Request {rid} has oversize body.")
+                raise SageMakerError(400, "ValidationError", f"Request {rid} has oversize body.")
             return self._invoke(spec, rid, body, headers)
-        except EndpointError as e:
+        except SageMakerError as e:
             return e.response()
 
     def _invoke(self, spec: ServeSpec, rid: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict, bytes]:
@@ -139,7 +127,7 @@ class SageMakerRuntime:
                 try:
                     slot.instance, setup_s = self.start(spec)
                 except KitError as e:
-                    raise EndpointError(424, "ModelError", str(e), OriginalStatusCode=0, OriginalMessage=str(e),
+                    raise SageMakerError(424, "ModelError", str(e), OriginalStatusCode=0, OriginalMessage=str(e),
                                         LogStreamArn=self._stream_arn(spec, "-")) from None
                 slot.spec, slot.stream = spec, f"{spec.variant}/{secrets.token_hex(8)}"
             t0 = time.monotonic()
@@ -171,7 +159,7 @@ class SageMakerRuntime:
             original = body.decode("utf-8", "replace")
             kind = "client" if status < 500 else "server"
             message = f"Received {kind} error ({status}) from primary with message \"{original}\". {where}"
-        return EndpointError(424, "ModelError", message, OriginalStatusCode=status or 0, OriginalMessage=original,
+        return SageMakerError(424, "ModelError", message, OriginalStatusCode=status or 0, OriginalMessage=original,
                              LogStreamArn=self._stream_arn(spec, stream)).response()
 
     def _stream_arn(self, spec: ServeSpec, stream: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from helpers.core.errors import KitError
 from local_aws.ecr.images import ImageRecord
 from local_aws.awslambda.launchers import HostInstance, Instance
-from local_aws.stack.ports import wait_for_port
+from local_aws.stack.ports import PortLost, wait_for_listener, wait_for_port
 
 SERVE_PORT = 8080  # where SageMaker expects the container to listen
 PING_LIMIT_S = 180.0  # serverless: the model must answer /ping within 3 minutes
@@ -53,33 +53,31 @@ def _serve_host(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
     cmd = [sys.executable, "-S", "-m", "lambda_app.serve", "serve", "--host", "127.0.0.1"]  # -S: as in the image
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=hasattr(os, "killpg"))
-    return _started(HostInstance(proc, port), port)
+    inst = HostInstance(proc, port)
+    if (state := wait_for_listener(proc.pid, port, PING_LIMIT_S)) != "listening":
+        _failed(inst, port, PortLost if state == "exited" else KitError)
+    return inst
 
 
 def _serve_container(rec: ImageRecord, env: dict[str, str], port: int) -> Instance:
     """`docker run IMAGE serve` as SageMaker Serverless runs it: port 8080 (published on 127.0.0.1:`port`), root, a
     read-only file system but /tmp."""
     from helpers.core.engine import require_engine
-    from local_aws.awslambda.container import LABEL, TMP, ULIMITS, ContainerInstance
+    from local_aws.awslambda.container import LABEL, TMP, ULIMITS, ContainerInstance, run_published
 
-    client = require_engine()
-    name = f"ltk-sm-{port}"
-    try:  # a leftover from a crashed run on the same port
-        client.containers.get(name).remove(force=True)
-    except Exception:  # docker.errors.NotFound, or the engine went away: run() says what is wrong
-        pass
-    container = client.containers.run(rec.container_image, command=["serve"], name=name, environment=env,
-                                       ports={f"{SERVE_PORT}/tcp": ("127.0.0.1", port)}, read_only=True, tmpfs=TMP,
-                                       ulimits=ULIMITS, labels={LABEL: "sagemaker"}, detach=True)
-    return _started(ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container), port)
-
-
-def _started(inst: Instance, port: int) -> Instance:
+    container = run_published(require_engine(), f"ltk-sm-{port}", port, image=rec.container_image,
+                              command=["serve"], environment=env, ports={f"{SERVE_PORT}/tcp": ("127.0.0.1", port)},
+                              read_only=True, tmpfs=TMP, ulimits=ULIMITS, labels={LABEL: "sagemaker"})
+    inst = ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container)
     if not wait_for_port(port, PING_LIMIT_S, inst.alive):
-        logs = inst.read_logs()
-        inst.stop()
-        raise KitError(f"The image's serve mode did not listen on port {port}: {logs.strip()[-300:]}")
+        _failed(inst, port, KitError)
     return inst
+
+
+def _failed(inst: Instance, port: int, error: type[KitError]) -> None:
+    logs = inst.read_logs()
+    inst.stop()
+    raise error(f"The image's serve mode did not listen on port {port}: {logs.strip()[-300:]}")
 
 
 def request(endpoint: str, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,

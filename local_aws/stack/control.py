@@ -29,12 +29,10 @@ import psutil
 from filelock import FileLock
 
 from helpers.core.errors import KitError
-from helpers.core.paths import REPO_ROOT, kit_home
+from helpers.core.paths import REPO_ROOT, kit_home, write_json
 from local_aws.awslambda.concurrency import account_concurrency
 from local_aws.stack.processes import SERVER_MODULE, is_stack_process, kill_all, stack_servers, stop_orphans
 
-ACCOUNT_ID = "123456789012"  # moto's default account
-DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 _started: dict[int, subprocess.Popen] = {}  # stacks this process started (reaped in stop_stack)
 
 
@@ -181,7 +179,7 @@ def _await_stack(pid: int, alive: Callable[[], bool], t0: float, timeout: float)
         info = read_info()
         if info and info.pid == pid and _healthy(info):
             info.start_seconds = round(time.monotonic() - t0, 3)
-            info_path().write_text(json.dumps(asdict(info)))
+            write_json(info_path(), asdict(info))
             return info
         time.sleep(0.1)
     _kill_tree(pid)
@@ -238,7 +236,7 @@ def api_url(api_id: str, stage: str = "$default") -> str:
 
 
 def main(argv: list[str]) -> int:
-    """`status` and `stop` act on the stack under KIT_HOME (server.py runs one)."""
+    """`status` and `stop` act on the stack under KIT_HOME (front/server.py runs one)."""
     cmd = argv[0] if argv else ""
     if cmd == "status":
         info = running_stack()
@@ -247,7 +245,7 @@ def main(argv: list[str]) -> int:
     elif cmd == "stop":
         print("stopped" if stop_stack() else "no local stack was running")
     else:
-        print("usage: python -m local_aws.stack.control status|stop", file=sys.stderr)
+        print("usage: python -m local_aws status|stop", file=sys.stderr)
         return 2
     return 0
 

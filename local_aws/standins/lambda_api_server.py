@@ -35,7 +35,6 @@ API = "/2018-06-01/runtime"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100  # 6,291,556 bytes: Lambda's synchronous response limit, as the RIE counts it
 INIT_LIMIT_S = 10.0  # Lambda's init phase limit
-ACCOUNT_ID = "123456789012"  # the emulated account (moto's default), for Lambda-Runtime-Invoked-Function-Arn
 _GO_SIGNALS = {9: "killed", 15: "terminated", 11: "segmentation fault", 6: "aborted"}  # how the RIE words them
 
 
@@ -76,8 +75,12 @@ class Invocation:
 class Sandbox:
     """The runtime process, the Runtime API it talks to, and the invocation in flight."""
 
-    def __init__(self, cmd: list[str], api_address: tuple[str, int], timeout_s: float) -> None:
-        self.cmd, self.api_address, self.timeout_s = cmd, api_address, timeout_s
+    def __init__(self, cmd: list[str], api_address: tuple[str, int], timeout_s: float, account_id: str) -> None:
+        self.cmd, self.timeout_s, self.account_id = cmd, timeout_s, account_id
+        # Bind and hand over: the Runtime API binds a free port itself and hands it to the runtime process in
+        # AWS_LAMBDA_RUNTIME_API, so no other process can take it between choosing and binding (the port given is
+        # not used; a restarted runtime gets a fresh one too, so nothing stale reaches it).
+        self.api_address = (api_address[0], 0)
         self.cond = threading.Condition()
         self.invoke_lock = threading.Lock()
         self.proc: subprocess.Popen | None = None
@@ -91,7 +94,6 @@ class Sandbox:
     # --- the runtime process (all under self.cond)
     def _start(self) -> None:
         self.api = _Server(self.api_address, RuntimeApi, self)
-        self.api_address = (self.api_address[0], 0)  # a restarted runtime gets a fresh port: nothing stale reaches it
         threading.Thread(target=self.api.serve_forever, daemon=True).start()
         host, port = self.api.server_address[:2]
         env = {**os.environ, "AWS_LAMBDA_RUNTIME_API": f"{host}:{port}", "_HANDLER": self.cmd[-1]}
@@ -268,7 +270,7 @@ class RuntimeApi(_Handler):
         self.send(200, inv.payload, {
             "Lambda-Runtime-Aws-Request-Id": inv.rid,
             "Lambda-Runtime-Deadline-Ms": str(int(wall_deadline * 1000)),
-            "Lambda-Runtime-Invoked-Function-Arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}",
+            "Lambda-Runtime-Invoked-Function-Arn": f"arn:aws:lambda:{region}:{sandbox.account_id}:function:{name}",
             "Lambda-Runtime-Trace-Id": inv.trace_id,
         })
 
@@ -299,12 +301,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runtime-interface-emulator-address", default="0.0.0.0:8080")
     parser.add_argument("--runtime-api-address", default="127.0.0.1:9001")
     parser.add_argument("--log-level", default="info")  # accepted for the RIE's sake; nothing is quieter
+    parser.add_argument("--account-id", default="000000000000")  # the kit passes the emulated account's id
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if not args.cmd:
         parser.error("the runtime command (e.g. python -m awslambdaric HANDLER) is missing")
     sandbox = Sandbox(args.cmd, _address(args.runtime_api_address),
-                      float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 300))
+                      float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 300), args.account_id)
     server = _Server(_address(args.runtime_interface_emulator_address), EmulatorApi, sandbox)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -8,18 +8,14 @@ The semantics (ECR User Guide, "How lifecycle policies work" and "Lifecycle poli
 - `imageCountMoreThan` N keeps the N most recently pushed matching images and expires the rest;
   `sinceImagePushed` N (days) expires matching images pushed more than N days ago;
 - ECR applies a policy by itself, within 24 hours of an image meeting it. The emulator applies it when its
-  clock is advanced (front/server.py, `/_kit/clock`), so a notebook can show which images expire.
+  clock is advanced (local_aws.ecr.lifecycle_clock), so a notebook can show which images expire; 04 previews it.
 """
 from __future__ import annotations
 
-import io
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-from local_aws.apigateway.http_events import respond
 
 
 @dataclass(frozen=True)
@@ -106,62 +102,3 @@ def evaluate_policy(policy: dict[str, Any], images: list[dict[str, Any]], now: d
                                 round(i.get("imageSizeInBytes", 0) / 1e6, 1), expires, prio,
                                 f"{'expires' if expires else 'kept'}: {why}"))
     return verdicts
-
-
-def apply_policies(ecr: Any, now: datetime) -> list[dict[str, Any]]:
-    """Expire, in every repository of this ECR client's region, what its lifecycle policy selects at `now`.
-
-    Returns the expired images (repository, digest, tags).
-    """
-    expired: list[dict[str, Any]] = []
-    for page in ecr.get_paginator("describe_repositories").paginate():
-        for repo in page["repositories"]:
-            name = repo["repositoryName"]
-            try:
-                policy = json.loads(ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"])
-            except ecr.exceptions.LifecyclePolicyNotFoundException:
-                continue
-            images = [d for p in ecr.get_paginator("describe_images").paginate(repositoryName=name)
-                      for d in p["imageDetails"]]
-            gone = [v for v in evaluate_policy(policy, images, now) if v.expires]
-            if gone:
-                ecr.batch_delete_image(repositoryName=name, imageIds=[{"imageDigest": v.digest} for v in gone])
-            expired += [{"repository": name, "digest": v.digest, "tags": list(v.tags)} for v in gone]
-    return expired
-
-
-def refuse_invalid_policy(environ: dict, start_response: Any) -> Any | None:
-    """The stack's answer to a PutLifecyclePolicy ECR would refuse (moto checks only its shape); None: let it pass."""
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
-    try:
-        problems = validate_policy(json.loads(json.loads(body)["lifecyclePolicyText"]))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None  # malformed: moto's own validation answers
-    if not problems:
-        return None
-    message = ("Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: "
-               f"'Lifecycle policy validation failure: {'; '.join(problems)}'")
-    return respond(start_response, 400, {"content-type": "application/x-amz-json-1.1"},
-                   json.dumps({"__type": "InvalidParameterException", "message": message}).encode())
-
-
-def untag_on_retag(environ: dict, region: str, account: str) -> None:
-    """Before moto answers a PutImage: ECR moves a mutable tag to the new image and leaves the old image *untagged*
-    (a function pinned to its digest keeps working until a rule expires it); moto deletes the old image instead. So
-    take the tag off the old image first, as ECR does."""
-    from moto.ecr.models import ecr_backends
-
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
-    try:
-        doc = json.loads(body)
-        repository = ecr_backends[doc.get("registryId") or account][region].repositories[doc["repositoryName"]]
-    except (ValueError, KeyError, TypeError):
-        return  # moto answers a malformed request or a missing repository itself
-    tag, manifest = doc.get("imageTag"), doc.get("imageManifest")
-    if not tag or repository.is_tag_immutable():
-        return
-    for image in repository.images:
-        if tag in image.image_tags and image.image_manifest != manifest:
-            image.remove_tag(tag)
