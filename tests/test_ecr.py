@@ -93,9 +93,9 @@ def test_pushing_again_changes_nothing(cfg: KitConfig, staged: image_spec.Staged
 def test_an_interrupted_push_is_completed_by_a_re_run(cfg: KitConfig, staged: image_spec.StagedImage,
                                                       monkeypatch: pytest.MonkeyPatch, where: str) -> None:
     """Ctrl-C (or a kernel restart) anywhere in 02's push leaves state that re-running the cell completes."""
-    import local_aws.ecr.images
+    import local_aws.face
 
-    real_client, real_register = aws.client, local_aws.ecr.images.register_image
+    real_client, real_register = aws.client, local_aws.face.register_image
 
     class Interrupting:  # the ECR client, with the push's put_image interrupted before or after it lands
         def __init__(self, inner: Any) -> None:
@@ -113,13 +113,13 @@ def test_an_interrupted_push_is_completed_by_a_re_run(cfg: KitConfig, staged: im
         raise KeyboardInterrupt
 
     if where == "recording the task root":
-        monkeypatch.setattr(local_aws.ecr.images, "register_image", register)
+        monkeypatch.setattr(local_aws.face, "register_image", register)
     else:
         monkeypatch.setattr(aws, "client", lambda service, cfg=None: Interrupting(real_client(service, cfg)))
     with pytest.raises(KeyboardInterrupt):
         ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))
     monkeypatch.setattr(aws, "client", real_client)
-    monkeypatch.setattr(local_aws.ecr.images, "register_image", real_register)
+    monkeypatch.setattr(local_aws.face, "register_image", real_register)
     pushed = ecr.push_image(cfg, image_spec.BuiltImage(staged=staged))  # the re-run
     listed = boto3.client("ecr", region_name="us-east-1").describe_images(repositoryName="ltk-translator")
     assert [d["imageTags"] for d in listed["imageDetails"]] == [["slim-v1"]]

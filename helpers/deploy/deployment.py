@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from botocore.exceptions import ClientError
 
 from helpers import aws
+from helpers.core.aws_facts.image_uri import parse_image_uri
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.progress import progress
@@ -45,10 +46,10 @@ def pushed_images(cfg: KitConfig) -> dict[str, str]:
                        f"runtime or set KIT_RUNTIME to one of them.")
     ecr = aws.client("ecr", cfg)
     for uri in uris.values():
-        repo, tag = uri.split("/", 1)[1].rsplit(":", 1)
+        ref = parse_image_uri(uri)
         try:
             with aws.aws_errors():
-                ecr.describe_images(repositoryName=repo, imageIds=[{"imageTag": tag}])
+                ecr.describe_images(repositoryName=ref.repository, imageIds=[{"imageTag": ref.tag or "latest"}])
         except ClientError as err:
             where = (" (the local emulator starts empty after a restart, e.g. after its idle timeout)"
                      if cfg.target == "local" else "")

@@ -8,7 +8,6 @@ Lambda returns and writes; log records are written in the background, in order (
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import math
 import re
@@ -24,6 +23,7 @@ from local_aws.awslambda.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Environ
 from local_aws.logs.function_logs import FunctionLogs
 from local_aws.ecr.images import find_image
 from local_aws.awslambda.launchers import INVOKE_PATH, Instance, launch_instance
+from local_aws.stack.ports import loopback_request
 from local_aws.awslambda.peak_rss import PeakRss  # noqa: F401 - also imported from here by the benchmarks
 
 MiB = 1024 * 1024
@@ -93,16 +93,9 @@ def _stream_name() -> str:
 
 def post_invocation(endpoint: str, payload: bytes, timeout: float) -> tuple[int | None, bytes]:
     """POST to the RIE; (None, b"") when it does not answer within `timeout` or drops the connection."""
-    host, port = endpoint.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        conn.request("POST", INVOKE_PATH, body=payload, headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    except (OSError, http.client.HTTPException):
-        return None, b""
-    finally:
-        conn.close()
+    status, _, body = loopback_request(endpoint, "POST", INVOKE_PATH, payload, {"Content-Type": "application/json"},
+                                       timeout)
+    return status, body
 
 
 def init_ms_from_logs(logs: str) -> float | None:

@@ -26,9 +26,9 @@ from urllib.parse import unquote
 from local_aws.front.wsgi import call_wsgi, peek_body, respond
 from local_aws.error_answers import LambdaError
 from helpers.core.aws_facts.image_manifests import ALL_MANIFEST_TYPES, ImageRejected, check_manifest, lambda_error
+from helpers.core.aws_facts.image_uri import parse_image_uri
 
 _FUNCTIONS = re.compile(r"^/2015-03-31/functions/?(?P<name>[^/]*)(?P<rest>/.*)?$")
-_IMAGE = re.compile(r"^[^/]+/(?P<repo>[^@:]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]+))?$")
 
 
 def pending_seconds() -> float:
@@ -45,7 +45,7 @@ class _State:
     failed: tuple[str, str] | None = None  # (StateReasonCode, StateReason)
 
 
-def function_name(path_name: str) -> str:
+def name_in_path(path_name: str) -> str:
     """A function name from a path segment that may be a name, a partial ARN or an ARN (with a qualifier)."""
     parts = unquote(path_name).split(":")
     if parts[0] == "arn":
@@ -116,12 +116,12 @@ class FunctionStates:
 
     def image_exists(self, region: str, image_uri: str, digest: str) -> bool:
         """Whether the image `digest` is still in the (emulated) ECR repository of `image_uri`."""
-        m = _IMAGE.match(image_uri)
-        if m is None:
+        ref = parse_image_uri(image_uri)
+        if ref.registry is None:
             return True
         ecr = self._ecr(region)
         try:
-            ecr.describe_images(repositoryName=m["repo"], imageIds=[{"imageDigest": digest}])
+            ecr.describe_images(repositoryName=ref.repository, imageIds=[{"imageDigest": digest}])
         except (ecr.exceptions.ImageNotFoundException, ecr.exceptions.RepositoryNotFoundException):
             return False
         return True
@@ -129,13 +129,13 @@ class FunctionStates:
     # --- the control plane
     def _resolve(self, region: str, image_uri: str | None) -> str | None:
         """The digest `image_uri` names in ECR, after Lambda's manifest check (LambdaError if Lambda refuses it)."""
-        m = _IMAGE.match(image_uri or "")
-        if m is None:
+        ref = parse_image_uri(image_uri or "")
+        if ref.registry is None:
             return None
         ecr = self._ecr(region)
-        image_id = {"imageDigest": m["digest"]} if m["digest"] else {"imageTag": m["tag"] or "latest"}
+        image_id = {"imageDigest": ref.digest} if ref.digest else {"imageTag": ref.tag or "latest"}
         try:
-            found = ecr.batch_get_image(repositoryName=m["repo"], imageIds=[image_id],
+            found = ecr.batch_get_image(repositoryName=ref.repository, imageIds=[image_id],
                                         acceptedMediaTypes=list(ALL_MANIFEST_TYPES))["images"]
         except ecr.exceptions.RepositoryNotFoundException:
             return None  # moto answers the missing image itself
@@ -152,7 +152,7 @@ class FunctionStates:
         m = _FUNCTIONS.match(environ.get("PATH_INFO", ""))
         if m is None or (m["rest"] or "").startswith("/invocations"):
             return None
-        method, name, rest = environ.get("REQUEST_METHOD", "GET"), function_name(m["name"]), m["rest"] or ""
+        method, name, rest = environ.get("REQUEST_METHOD", "GET"), name_in_path(m["name"]), m["rest"] or ""
         body = peek_body(environ)
         digest: str | None = None
         try:

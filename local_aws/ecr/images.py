@@ -13,6 +13,7 @@ from typing import Iterator
 
 from filelock import FileLock
 
+from helpers.core.aws_facts.image_uri import parse_image_uri
 from helpers.core.paths import kit_home, write_json
 
 
@@ -34,15 +35,9 @@ class ImageRecord:
 
 
 def _split(image_uri: str) -> tuple[str, str | None, str | None]:
-    """Split `repo[:tag][@sha256:...]` into (repo, tag, digest); a registry port is not a tag."""
-    digest = None
-    if "@" in image_uri:
-        image_uri, digest = image_uri.split("@", 1)
-    repo, tag = image_uri, None
-    last = image_uri.rsplit("/", 1)[-1]
-    if ":" in last:
-        repo, tag = image_uri.rsplit(":", 1)
-    return repo, tag, digest
+    """(registry/repository, tag, digest) of an image URI."""
+    ref = parse_image_uri(image_uri)
+    return ref.name, ref.tag, ref.digest
 
 
 def _path() -> Path:

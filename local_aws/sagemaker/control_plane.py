@@ -26,6 +26,7 @@ from helpers.core.errors import KitError
 from local_aws.front.wsgi import call_wsgi, peek_body, respond
 from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.core.aws_facts.iam_match import allows, statements
+from helpers.core.aws_facts.image_uri import parse_image_uri
 from helpers.core.aws_facts.sigv4 import signed_region
 from local_aws.error_answers import SageMakerError
 from local_aws.sagemaker.invoke_endpoint import SageMakerRuntime, ServeSpec
@@ -237,10 +238,9 @@ class SageMakerApi:
             version = iam.get_policy(PolicyArn=att["PolicyArn"])["Policy"]["DefaultVersionId"]
             docs.append(iam.get_policy_version(PolicyArn=att["PolicyArn"],
                                                VersionId=version)["PolicyVersion"]["Document"])
-        host, _, path = image_uri.partition("/")  # ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST]
-        parts = host.split(".")
-        account, repo_region = (parts[0], parts[3]) if len(parts) > 3 else (ACCOUNT_ID, region)
-        repo_arn = f"arn:aws:ecr:{repo_region}:{account}:repository/{path.split('@')[0].rsplit(':', 1)[0]}"
+        ref = parse_image_uri(image_uri)
+        account, repo_region = ref.ecr_account_region or (ACCOUNT_ID, region)
+        repo_arn = f"arn:aws:ecr:{repo_region}:{account}:repository/{ref.repository}"
         return [a for a in PULL_ACTIONS if not allows(docs, a, "*" if a == "ecr:GetAuthorizationToken" else repo_arn)]
 
     # --- runtime

@@ -27,8 +27,8 @@ from local_aws.error_answers import SageMakerError
 from local_aws.logs.function_logs import append_log_events
 from local_aws.ecr.images import find_image
 from local_aws.awslambda.launchers import Instance
-from local_aws.stack.ports import with_free_port
-from local_aws.sagemaker.serve_instances import launch_serve, request, wait_for_ping
+from local_aws.stack.ports import loopback_request, with_free_port
+from local_aws.sagemaker.serve_instances import INVOKE_LIMIT_S, launch_serve, wait_for_ping
 
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024  # serverless request and response payload limit
 PASSED_HEADERS = ("Content-Type", "Accept", "X-Amzn-SageMaker-Custom-Attributes")  # what SageMaker forwards
@@ -131,8 +131,9 @@ class SageMakerRuntime:
                                         LogStreamArn=self._stream_arn(spec, "-")) from None
                 slot.spec, slot.stream = spec, f"{spec.variant}/{secrets.token_hex(8)}"
             t0 = time.monotonic()
-            status, out_headers, out = request(slot.instance.endpoint, "POST", "/invocations", body,
-                                               {h: headers[h.lower()] for h in PASSED_HEADERS if h.lower() in headers})
+            passed = {h: headers[h.lower()] for h in PASSED_HEADERS if h.lower() in headers}
+            status, out_headers, out = loopback_request(slot.instance.endpoint, "POST", "/invocations", body, passed,
+                                                        INVOKE_LIMIT_S)
             latency_s = time.monotonic() - t0
             if status is None:  # timed out or crashed: SageMaker replaces the container
                 self._flush_logs(slot)

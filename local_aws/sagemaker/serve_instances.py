@@ -7,7 +7,6 @@ port (`SAGEMAKER_BIND_TO_PORT`). Ready once `GET /ping` answers 200 (sagemaker_r
 """
 from __future__ import annotations
 
-import http.client
 import os
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 from helpers.core.errors import KitError
 from local_aws.ecr.images import ImageRecord
 from local_aws.awslambda.launchers import HostInstance, Instance
-from local_aws.stack.ports import PortLost, wait_for_listener, wait_for_port
+from local_aws.stack.ports import PortLost, loopback_request, wait_for_listener, wait_for_port
 
 SERVE_PORT = 8080  # where SageMaker expects the container to listen
 PING_LIMIT_S = 180.0  # serverless: the model must answer /ping within 3 minutes
@@ -80,26 +79,11 @@ def _failed(inst: Instance, port: int, error: type[KitError]) -> None:
     raise error(f"The image's serve mode did not listen on port {port}: {logs.strip()[-300:]}")
 
 
-def request(endpoint: str, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-            timeout: float = INVOKE_LIMIT_S) -> tuple[int | None, dict[str, str], bytes]:
-    """One HTTP request to a serve instance; (None, {}, b"") when it does not answer in time or drops the connection."""
-    host, port = endpoint.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, dict(resp.getheaders()), resp.read()
-    except (OSError, http.client.HTTPException):
-        return None, {}, b""
-    finally:
-        conn.close()
-
-
 def wait_for_ping(inst: Instance, limit_s: float = PING_LIMIT_S) -> bool:
     """Poll GET /ping until it answers 200 (True) or the limit passes or the instance dies (False)."""
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline and inst.alive():
-        if request(inst.endpoint, "GET", "/ping", timeout=5)[0] == 200:
+        if loopback_request(inst.endpoint, "GET", "/ping", None, None, timeout=5)[0] == 200:
             return True
         time.sleep(0.05)
     return False

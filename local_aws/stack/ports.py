@@ -108,3 +108,19 @@ def wait_for_http(port: int, timeout: float, alive: Callable[[], bool] = lambda:
         finally:
             conn.close()
     return False
+
+
+def loopback_request(endpoint: str, method: str, path: str, body: bytes | None, headers: dict[str, str] | None,
+                     timeout: float) -> tuple[int | None, dict[str, str], bytes]:
+    """One HTTP request to an instance (`endpoint`: http://127.0.0.1:PORT): (status, headers, body), or (None, {},
+    b"") when it does not answer within `timeout` or drops the connection."""
+    host, port = endpoint.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    except (OSError, http.client.HTTPException):
+        return None, {}, b""
+    finally:
+        conn.close()
