@@ -80,3 +80,25 @@ def test_deploying_under_a_prefix_another_attendee_owns_is_refused() -> None:
     ada_as_bob = replace(bob, attendee="ws-ada", tags={**bob.tags, "kit-attendee": "ws-ada"})
     with pytest.raises(KitError, match="already used by 'ws-bob'"):
         ensure_role(ada_as_bob, Changes())
+
+
+@mock_aws
+def test_on_aws_the_facilitator_hands_out_keys_in_a_private_file(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """00's aws branch: users with the attendee policy, the boundary policy, keys in a 0600 CSV, nothing printed."""
+    import csv
+
+    from helpers.core.config import KitConfig
+    from helpers.workshop import hand_out_keys, workshop_users
+    from helpers.workshop.attendees import POLICY_NAME
+
+    cfg = KitConfig(target="aws", prefix="ws-boss", tags={"project": "lambda-torch-kit", "kit-prefix": "ws-boss"})
+    path = hand_out_keys(cfg, ["ws-ada", "ws-bob"], tmp_path / "keys.csv")
+    assert path.stat().st_mode & 0o777 == 0o600
+    rows = list(csv.DictReader(path.open()))
+    assert [r["attendee"] for r in rows] == ["ws-ada", "ws-bob"]
+    assert all(r["AWS_SECRET_ACCESS_KEY"] and r["KIT_PERMISSIONS_BOUNDARY"].endswith(":policy/ltk-workshop-boundary")
+               for r in rows)
+    assert rows[0]["AWS_SECRET_ACCESS_KEY"] not in capsys.readouterr().out
+    iam = boto3.client("iam", region_name="us-east-1")
+    assert iam.list_user_policies(UserName="ws-ada")["PolicyNames"] == [POLICY_NAME]
+    assert workshop_users(cfg) == ["ws-ada", "ws-bob"]
