@@ -70,14 +70,25 @@ def forget_clients() -> None:
     _session.cache_clear()
 
 
-@lru_cache(maxsize=64)
-def _client(service: str, region: str, endpoint: str | None, invoke: bool = False, source: str = "") -> Any:
+# The local stack's administrator (local_aws/iam): what every local client signs with unless cfg.local_key says.
+LOCAL_KEY = (LOCAL_CREDENTIALS["aws_access_key_id"], LOCAL_CREDENTIALS["aws_secret_access_key"])
+
+
+def _who(cfg: KitConfig, endpoint: str | None) -> tuple[str, ...]:
+    """The cache key of the credentials a client signs with: on `aws` where the chain reads them from (a hash), on
+    `local` the stack key this config uses (an attendee's, or the administrator's)."""
+    return (credentials_source(),) if endpoint is None else (cfg.local_key or LOCAL_KEY)
+
+
+@lru_cache(maxsize=256)
+def _client(service: str, region: str, endpoint: str | None, invoke: bool = False,
+            who: tuple[str, ...] = LOCAL_KEY) -> Any:
     cfg = INVOKE if invoke else CONTROL_PLANE
     if endpoint is None:
         made = boto3.session.Session().client(service, region_name=region, config=cfg)
     else:
         made = boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint, config=cfg,
-                                              **LOCAL_CREDENTIALS)
+                                              aws_access_key_id=who[0], aws_secret_access_key=who[1])
     made.meta.events.register("after-call", partial(_note_region, region))
     return made
 
@@ -95,7 +106,7 @@ def client(service: str, cfg: KitConfig | None = None) -> Any:
     cfg = cfg or get_config()
     with aws_errors():
         endpoint = _endpoint(cfg)
-        return _client(service, cfg.region, endpoint, False, credentials_source() if endpoint is None else "")
+        return _client(service, cfg.region, endpoint, False, _who(cfg, endpoint))
 
 
 def invoke_client(cfg: KitConfig | None = None, service: str = "lambda") -> Any:
@@ -104,14 +115,14 @@ def invoke_client(cfg: KitConfig | None = None, service: str = "lambda") -> Any:
     cfg = cfg or get_config()
     with aws_errors():
         endpoint = _endpoint(cfg)
-        return _client(service, cfg.region, endpoint, True, credentials_source() if endpoint is None else "")
+        return _client(service, cfg.region, endpoint, True, _who(cfg, endpoint))
 
 
 class _LocalSession(boto3.session.Session):
     """A boto3 session whose every client reaches the local stack, with dummy credentials."""
 
-    def __init__(self, endpoint: str, region: str) -> None:
-        super().__init__(region_name=region, **LOCAL_CREDENTIALS)
+    def __init__(self, endpoint: str, region: str, key: tuple[str, str] = LOCAL_KEY) -> None:
+        super().__init__(region_name=region, aws_access_key_id=key[0], aws_secret_access_key=key[1])
         self.kit_endpoint = endpoint
 
     def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -119,9 +130,10 @@ class _LocalSession(boto3.session.Session):
         return super().client(*args, **kwargs)
 
 
-@lru_cache(maxsize=16)
-def _session(region: str, endpoint: str | None, source: str = "") -> boto3.session.Session:
-    return boto3.session.Session(region_name=region) if endpoint is None else _LocalSession(endpoint, region)
+@lru_cache(maxsize=64)
+def _session(region: str, endpoint: str | None, who: tuple[str, ...] = LOCAL_KEY) -> boto3.session.Session:
+    return (boto3.session.Session(region_name=region) if endpoint is None
+            else _LocalSession(endpoint, region, (who[0], who[1])))
 
 
 def session(cfg: KitConfig | None = None) -> boto3.session.Session:
@@ -131,7 +143,7 @@ def session(cfg: KitConfig | None = None) -> boto3.session.Session:
     cfg = cfg or get_config()
     with aws_errors():
         endpoint = _endpoint(cfg)
-        return _session(cfg.region, endpoint, credentials_source() if endpoint is None else "")
+        return _session(cfg.region, endpoint, _who(cfg, endpoint))
 
 
 def _client_error(e: ClientError) -> KitError | None:
@@ -151,7 +163,8 @@ def _client_error(e: ClientError) -> KitError | None:
                         "or new temporary keys), then re-run this cell.")
     if code in _DENIED:
         return KitError(f"AWS refused {op} ({code}: {msg}): give your IAM user the permissions in "
-                        "docs/iam-policy.json (docs/REFERENCE.md, 'IAM permissions').")
+                        "docs/iam-policy.json (docs/REFERENCE.md, 'IAM permissions'); in a workshop, your attendee policy allows "
+                        "only resources named and tagged with your prefix (docs/WORKSHOP.md).")
     return None
 
 

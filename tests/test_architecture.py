@@ -15,7 +15,7 @@ import pytest
 from helpers.core.paths import REPO_ROOT
 
 LAYERS = ["helpers.core", "local_aws", "helpers.aws", "helpers.train", "helpers.build", "helpers.deploy",
-          "helpers.sagemaker", "helpers.cleanup", "helpers.run_notebooks"]
+          "helpers.sagemaker", "helpers.cleanup", "helpers.workshop", "helpers.run_notebooks"]
 MAX_LINES = 300  # a longer module states why at its top ("Longer than 300 lines because ...")
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from helpers.aws import client
 from helpers.cleanup.sweep import delete_kit_resources, find_kit_resources, prove_nothing_left
-from helpers.core.config import get_config
+from helpers.core.config import KitConfig, get_config
 from helpers.core.errors import KitError
 
 TRUST = {"Version": "2012-10-17", "Statement": [
@@ -105,9 +105,7 @@ def test_the_proof_that_nothing_is_left_is_retried(monkeypatch: pytest.MonkeyPat
 
 
 def test_deleting_on_aws_needs_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    cfg = get_config(target="aws")
+    cfg = KitConfig(target="aws")
     with pytest.raises(KitError, match="CONFIRM_DELETE = True"):
         delete_kit_resources(cfg)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers.core import config
 from helpers.core.config import get_config
 from helpers.core.errors import KitError
 from helpers.core.state import clear_state, load_state, save_state
@@ -31,7 +32,9 @@ def test_credentials_never_switch_to_aws_and_env_vars_override(no_credentials, m
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     assert get_config().target == "local"
     monkeypatch.setenv("KIT_TARGET", "aws")
-    assert get_config().target == "aws"
+    monkeypatch.setattr(config, "_caller_arn", lambda region, key: "arn:aws:iam::123456789012:user/ws-ada")
+    cfg = get_config()
+    assert (cfg.target, cfg.prefix, cfg.tags["kit-attendee"]) == ("aws", "ws-ada", "ws-ada")
     monkeypatch.setenv("KIT_TARGET", "local")
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     monkeypatch.setenv("KIT_PREFIX", "ws42")

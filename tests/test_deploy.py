@@ -30,7 +30,7 @@ IMAGES = {"slim": f"{REPO}:slim-v1", "torch": f"{REPO}:torch-v1"}
 def cfg(kit_home, monkeypatch):
     """The `aws` code path, pointed at moto's in-process mock instead of an account."""
     with _mocked_aws(monkeypatch):
-        yield get_config(target="aws", region="us-east-1", runtime="slim")
+        yield get_config(target="aws", region="us-east-1", runtime="slim", prefix="ltk")
 
 
 @contextmanager
@@ -123,7 +123,7 @@ def deployed(tmp_path_factory):
         mp.setenv("KIT_HOME", str(tmp_path_factory.mktemp("kit-home")))
         mp.setenv("KIT_TARGET", "local")
         with _mocked_aws(mp):
-            cfg = get_config(target="aws", region="us-east-1", runtime="slim")
+            cfg = get_config(target="aws", region="us-east-1", runtime="slim", prefix="ltk")
             yield cfg, deploy.deploy(cfg)
 
 
@@ -194,7 +194,7 @@ class TestOneDeployment:
 
 def test_switching_runtime_repoints_the_api_without_new_resources(cfg):
     deploy.deploy(cfg)
-    torch_cfg = get_config(target="aws", region="us-east-1", runtime="torch")
+    torch_cfg = get_config(target="aws", region="us-east-1", runtime="torch", prefix="ltk")
     d = deploy.deploy(torch_cfg)
     assert d.changes.created == ["permission ltk-translator-api-invoke"]  # the torch function's own permission
     integ = aws.client("apigatewayv2", cfg).get_integrations(ApiId=d.api.api_id)["Items"]

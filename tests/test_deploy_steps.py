@@ -29,7 +29,7 @@ def cfg(kit_home, monkeypatch):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
         monkeypatch.setattr(aws, "client", lambda service, cfg=None: boto3.client(service, region_name="us-east-1"))
-        yield get_config(target="aws", region="us-east-1", runtime="slim")
+        yield get_config(target="aws", region="us-east-1", runtime="slim", prefix="ltk")
 
 
 def test_each_step_says_created_then_reused(cfg, capsys):

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.core.attendee import owner_clash
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.engine import INDEX_TYPES, MANIFEST_TYPES
@@ -69,6 +70,10 @@ def ensure_repository(cfg: KitConfig) -> dict[str, Any]:
                 repositoryName=name, imageTagMutability="MUTABLE", tags=tags)["repository"]
         except ecr.exceptions.RepositoryAlreadyExistsException:
             repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+            listed = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+            clash = owner_clash({t["Key"]: t["Value"] for t in listed}, cfg.prefix, cfg.attendee)
+            if clash:
+                raise KitError(clash)
             ecr.tag_resource(resourceArn=repo["repositoryArn"], tags=tags)
     ensure_lambda_pull_policy(cfg, repo)  # Lambda may pull for the kit's functions (no set-policy rights needed later)
     return dict(repo)

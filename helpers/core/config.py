@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
-import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Literal
 
+from helpers.core.attendee import ATTENDEE_TAG, PREFIX_RE, identity_name, name_safe
 from helpers.core.errors import KitError
 
 Target = Literal["aws", "local"]
@@ -30,6 +31,15 @@ class KitConfig:
     prefix: str = "ltk"
     runtime: Runtime = "slim"
     tags: dict[str, str] = field(default_factory=dict)
+    attendee: str | None = None  # who runs it (aws: the caller identity's name; KIT_ATTENDEE); tagged kit-attendee
+    boundary: str | None = None  # KIT_PERMISSIONS_BOUNDARY: the policy ARN every role the kit creates is bounded by
+    # local only: an IAM user's access key on the local stack (a rehearsed attendee; KIT_LOCAL_ACCESS_KEY_ID and
+    # KIT_LOCAL_SECRET_ACCESS_KEY), else the stack's administrator key. Never shown (repr=False).
+    local_key: tuple[str, str] | None = field(default=None, repr=False)
+
+    def role_extras(self) -> dict[str, str]:
+        """create_role's extra arguments: the permissions boundary a workshop's attendee policy requires."""
+        return {"PermissionsBoundary": self.boundary} if self.boundary else {}
 
     def name(self, what: str) -> str:
         """A resource name carrying the kit's prefix, e.g. `ltk-translator`."""
@@ -98,6 +108,32 @@ def check_aws_credentials() -> None:
         )
 
 
+@lru_cache(maxsize=8)
+def _caller_arn(region: str, access_key: str) -> str:
+    """The STS caller identity's ARN for these credentials (GetCallerIdentity needs no IAM permission)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return str(boto3.session.Session().client("sts", region_name=region).get_caller_identity()["Arn"])
+    except (BotoCoreError, ClientError) as err:
+        raise KitError(f"AWS did not say who these credentials belong to (sts:GetCallerIdentity: {err}): check "
+                       "`aws sts get-caller-identity`, or set KIT_PREFIX.") from None
+
+
+def caller_name(region: str) -> str:
+    """The name of the identity the credential chain resolves to (IAM user, role session, or root)."""
+    import boto3
+
+    creds = boto3.Session().get_credentials()
+    return identity_name(_caller_arn(region, creds.access_key if creds else ""))
+
+
+def _local_key() -> tuple[str, str] | None:
+    key, secret = os.environ.get("KIT_LOCAL_ACCESS_KEY_ID"), os.environ.get("KIT_LOCAL_SECRET_ACCESS_KEY")
+    return (key, secret) if key and secret else None
+
+
 def get_config(
     target: str | None = None,
     region: str | None = None,
@@ -108,7 +144,8 @@ def get_config(
 
     The target is `local` unless asked for: `aws` only with target='aws' or KIT_TARGET=aws (credentials being
     present never switch to a real account). Region: KIT_REGION, AWS_REGION, AWS_DEFAULT_REGION, the profile's
-    region, then us-east-1.
+    region, then us-east-1. Prefix: KIT_PREFIX, else on `aws` the caller identity's name made name-safe
+    (helpers.core.attendee: attendees sharing an account never share a prefix), else `ltk`.
     """
     target = target or os.environ.get("KIT_TARGET") or "local"
     if target not in ("aws", "local"):
@@ -122,13 +159,16 @@ def get_config(
             f"Region {region!r} is not a region where the kit can run (Lambda images + ECR + HTTP APIs): "
             "set KIT_REGION to one like 'us-east-1' or 'eu-west-1'."
         )
-    prefix = prefix or os.environ.get("KIT_PREFIX") or "ltk"
-    if not re.fullmatch(r"[a-z][a-z0-9-]{1,19}", prefix):
+    attendee = os.environ.get("KIT_ATTENDEE") or (caller_name(region) if target == "aws" else None)
+    prefix = prefix or os.environ.get("KIT_PREFIX") or (name_safe(attendee) if target == "aws" and attendee else "ltk")
+    if not PREFIX_RE.fullmatch(prefix):
         raise KitError(
             f"Name prefix {prefix!r} must be 2-20 lowercase letters, digits or '-', starting with a letter."
         )
     runtime = runtime or os.environ.get("KIT_RUNTIME") or "slim"
     if runtime not in ("torch", "slim"):
         raise KitError(f"Unknown runtime {runtime!r}: use 'torch' (PyTorch) or 'slim' (ONNX Runtime).")
-    tags = {"project": "lambda-torch-kit", "kit-prefix": prefix}
-    return KitConfig(target=target, region=region, prefix=prefix, runtime=runtime, tags=tags)  # type: ignore[arg-type]
+    tags = {"project": "lambda-torch-kit", "kit-prefix": prefix} | ({ATTENDEE_TAG: attendee} if attendee else {})
+    return KitConfig(target=target, region=region, prefix=prefix, runtime=runtime, tags=tags,  # type: ignore[arg-type]
+                     attendee=attendee, boundary=os.environ.get("KIT_PERMISSIONS_BOUNDARY") or None,
+                     local_key=_local_key() if target == "local" else None)  # type: ignore[arg-type]

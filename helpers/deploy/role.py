@@ -10,7 +10,9 @@ import json
 from typing import Any
 
 from helpers import aws
+from helpers.core.attendee import owner_clash
 from helpers.core.config import KitConfig
+from helpers.core.errors import KitError
 from helpers.deploy.settings import Changes, role_name, waiter_config
 
 BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"  # too broad: detached
@@ -41,6 +43,10 @@ def ensure_role(cfg: KitConfig, changes: Changes) -> str:
     tags = [{"Key": k, "Value": v} for k, v in cfg.tags.items()]
     try:
         role = iam.get_role(RoleName=name)["Role"]
+        clash = owner_clash({t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}, cfg.prefix,
+                            cfg.attendee)
+        if clash:
+            raise KitError(clash)
         if role.get("AssumeRolePolicyDocument") != TRUST_POLICY:
             iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(TRUST_POLICY))
         iam.tag_role(RoleName=name, Tags=tags)
@@ -48,7 +54,7 @@ def ensure_role(cfg: KitConfig, changes: Changes) -> str:
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(
             RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY), Tags=tags,
-            Description="lambda-torch-kit translator: write its own CloudWatch logs, nothing else",
+            Description="lambda-torch-kit translator: write its own CloudWatch logs, nothing else", **cfg.role_extras(),
         )["Role"]
         iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
         changes.created.append(f"role {name}")

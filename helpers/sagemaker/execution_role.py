@@ -55,8 +55,8 @@ def ensure_execution_role(cfg: KitConfig, repository: str, changes: Changes) -> 
             iam.tag_role(RoleName=name, Tags=tags)
         except iam.exceptions.NoSuchEntityException:
             role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY), Tags=tags,
-                                   Description="lambda-torch-kit: SageMaker pulls the translator image, writes its logs"
-                                   )["Role"]
+                                   Description="lambda-torch-kit: SageMaker pulls the translator image, writes its logs",
+                                   **cfg.role_extras())["Role"]
             iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
             changes.created.append(f"role {name}")
         wanted = role_policy(cfg, role["Arn"].split(":")[4], repository)

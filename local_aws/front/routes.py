@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.core.aws_facts.account import ACCOUNT_ID
+from local_aws.awslambda import account_settings
 from local_aws.ecr.ecr_hooks import refuse_invalid_policy, untag_on_retag
 from local_aws.front.moto_gaps import update_stage
+from local_aws.iam.iam_enforcement import enforce
 from local_aws.sagemaker.control_plane import SageMakerApi
 
 INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
@@ -42,6 +44,8 @@ class Row:
 
 
 ROWS: tuple[Row, ...] = (
+    Row("IAM: a call signed with an IAM user's key (a workshop's attendee) is authorized by their policies first",
+        lambda r: True, lambda s, r: enforce(r.environ, r.start_response, ACCOUNT_ID)),
     Row("the stack's clock (04 advances it; ECR lifecycle rules run)", lambda r: r.path == "/_kit/clock",
         lambda s, r: s.clock.wsgi(r.environ, r.start_response)),
     Row("ECR PutLifecyclePolicy: refuse what ECR refuses", lambda r: r.target.endswith(".PutLifecyclePolicy"),
@@ -51,6 +55,9 @@ ROWS: tuple[Row, ...] = (
     Row("SageMaker: the control plane as AWS answers it, and InvokeEndpoint",
         lambda r: bool(SageMakerApi.operation(r.environ)),
         lambda s, r: s.sagemaker.app(r.environ, r.start_response, s.moto)),
+    Row("Lambda GetAccountSettings (moto lacks it)",
+        lambda r: r.method == "GET" and r.path == account_settings.PATH,
+        lambda s, r: account_settings.answer(r.environ, r.start_response, r.region, ACCOUNT_ID)),
     Row("API Gateway UpdateStage (moto lacks it)", lambda r: r.method == "PATCH",
         lambda s, r: update_stage(r.environ, r.start_response, r.region, ACCOUNT_ID)),
     Row("Lambda: function states (Pending, Active, Failed) over moto's control plane", lambda r: True,
