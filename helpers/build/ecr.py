@@ -18,8 +18,8 @@ from typing import Any
 from helpers.core.attendee import owner_clash
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from helpers.core.engine import INDEX_TYPES, MANIFEST_TYPES
-from helpers.build.engine_push import push_stream, resolve_index
+from helpers.core.engine import MANIFEST_TYPES
+from helpers.build.engine_push import push_stream, resolve_index, single_platform_in_ecr
 from helpers.build.image_spec import MODEL_LABEL, TASK_ROOT, BuiltImage, StagedImage
 from helpers.build.registry import ecr_config_blob, ensure_lambda_pull_policy, verify_pushed_image
 from helpers.core.progress import progress
@@ -163,31 +163,6 @@ def _sdk_push(client: Any, built: BuiltImage, target: str, auth: dict[str, str] 
                 bar.refresh()
 
 
-def _single_platform_in_ecr(cfg: KitConfig, repository: str, tag: str, architecture: str) -> None:
-    """If the engine pushed an index to ECR, put its image for `architecture` under the tag (engine_push)."""
-    ecr = _ecr(cfg)
-
-    def fetch(digest: str) -> tuple[str, str]:
-        image = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageDigest": digest}],
-                                    acceptedMediaTypes=list(MANIFEST_TYPES))["images"][0]
-        return image["imageManifest"], image.get("imageManifestMediaType", "")
-
-    def put(manifest: str, media_type: str) -> None:
-        try:
-            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag,
-                          imageManifestMediaType=media_type,
-                          imageDigest=f"sha256:{hashlib.sha256(manifest.encode()).hexdigest()}")
-        except ecr.exceptions.ImageAlreadyExistsException:
-            pass
-
-    with _errors():
-        found = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": tag}],
-                                    acceptedMediaTypes=[*MANIFEST_TYPES, *INDEX_TYPES])["images"]
-        if found:
-            resolve_index(found[0]["imageManifest"], found[0].get("imageManifestMediaType", ""), architecture,
-                          fetch, put)
-
-
 def _push_to_local_registry(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[str, Any]) -> PushedImage:
     """Local target with an engine: push to the local registry, then put its manifest in the emulated ECR."""
     from helpers.core.engine import local_registry, registry_manifest, registry_put_manifest
@@ -241,7 +216,8 @@ def push_with_engine(cfg: KitConfig, client: Any, built: BuiltImage, repo: dict[
         return _push_to_local_registry(cfg, client, built, repo)
     repo_uri, tag = repo["repositoryUri"], built.tag
     _sdk_push(client, built, repo_uri, registry_auth(cfg))
-    _single_platform_in_ecr(cfg, repo["repositoryName"], tag, built.staged.arch)
+    with _errors():
+        single_platform_in_ecr(_ecr(cfg), repo["repositoryName"], tag, built.staged.arch)
     verify_pushed_image(cfg, repo["repositoryName"], tag, built.staged.arch,
                         ecr_config_blob(cfg, repo["repositoryName"]))
     with _errors():

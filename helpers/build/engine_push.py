@@ -14,6 +14,7 @@ Which store the engine uses comes from `docker info` (`image_store`).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -80,3 +81,25 @@ def resolve_index(manifest: str, media_type: str, architecture: str, fetch: Call
     single, single_type = fetch(child["digest"])
     put(single, single_type or child["mediaType"])
     return single, single_type or child["mediaType"]
+
+
+def single_platform_in_ecr(ecr: Any, repository: str, tag: str, architecture: str) -> None:
+    """If the engine pushed an index to ECR (client `ecr`), put its image for `architecture` under the tag."""
+
+    def fetch(digest: str) -> tuple[str, str]:
+        image = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageDigest": digest}],
+                                    acceptedMediaTypes=list(MANIFEST_TYPES))["images"][0]
+        return image["imageManifest"], image.get("imageManifestMediaType", "")
+
+    def put(manifest: str, media_type: str) -> None:
+        try:
+            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag,
+                          imageManifestMediaType=media_type,
+                          imageDigest=f"sha256:{hashlib.sha256(manifest.encode()).hexdigest()}")
+        except ecr.exceptions.ImageAlreadyExistsException:
+            pass
+
+    found = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": tag}],
+                                acceptedMediaTypes=[*MANIFEST_TYPES, *INDEX_TYPES])["images"]
+    if found:
+        resolve_index(found[0]["imageManifest"], found[0].get("imageManifestMediaType", ""), architecture, fetch, put)
