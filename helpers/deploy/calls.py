@@ -72,7 +72,7 @@ def call_api(base_url: str, method: str, path: str, body: Any = None, raw: str |
     try:
         resp = requests.request(method, url, timeout=HTTP_TIMEOUT_S, **kwargs)
     except requests.RequestException as err:
-        if url.startswith("http://127.0.0.1:") and _local_stack_gone():
+        if url.startswith(("http://127.0.0.1:", "http://localhost:")) and _local_stack_gone():
             raise KitError(f"The API at {url} did not answer ({type(err).__name__}) and no local stack runs: it "
                            "stopped (killed, or idle for 30 minutes) and its state went with it, so re-run notebooks "
                            "02 and 03 from the top.") from err

@@ -52,8 +52,9 @@ class StackInfo:
 
     @property
     def api_endpoint(self) -> str:
-        """Base URL of the local HTTP APIs (api_url() appends the API id)."""
-        return f"http://127.0.0.1:{self.api_port}"
+        """Base URL of the local HTTP APIs (api_url() appends the API id). It names the machine as a person would,
+        `localhost`, which resolves to the loopback address the stack listens on (127.0.0.1)."""
+        return f"http://localhost:{self.api_port}"
 
 
 # ----------------------------------------------------------------------------------------------- client side
