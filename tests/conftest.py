@@ -48,6 +48,8 @@ def _no_leaked_local_stacks():
 
 # --- Model fixtures (issue 3): a random-init model in seconds, a trained one cached across runs. ---
 _MODEL_SOURCES = ("lambda_app/text.py", "lambda_app/model.py", "helpers/train/corpus.py", "helpers/train/datasets.py",
+                  "helpers/train/templates.py", "helpers/train/phrases.py", "helpers/train/clauses.py",
+                  "helpers/train/realize.py", "helpers/train/data/lexicon_fr_en.tsv",
                   "helpers/train/training.py", "helpers/train/export.py")
 
 

@@ -11,10 +11,11 @@ import torch
 from torch import nn
 
 from lambda_app.model import ModelConfig, Seq2Seq
-from lambda_app.text import PAD_ID, Vocab, tokenize
+from lambda_app.text import PAD_ID, Vocab, capitalized_words, tokenize
 
 from helpers.core.progress import progress
 from helpers.train.datasets import Splits, make_batches
+from helpers.train.templates import PROPER_NAMES
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,10 @@ def train(splits: Splits, cfg: TrainConfig = TrainConfig(), device: torch.device
 
 
 def _train(splits: Splits, cfg: TrainConfig, device: torch.device) -> TrainResult:
-    src_vocab = Vocab.build(tokenize(p.fr) for p in splits.train)
-    tgt_vocab = Vocab.build(tokenize(p.en) for p in splits.train)
+    names = {t for name in PROPER_NAMES for t in tokenize(name)}  # kept <unk>: copied through when translating
+    src_vocab = Vocab.build((tokenize(p.fr) for p in splits.train), exclude=names)
+    tgt_vocab = Vocab.build((tokenize(p.en) for p in splits.train), exclude=names)
+    tgt_vocab.cased = frozenset(capitalized_words(p.en for p in splits.train))
     model = Seq2Seq(ModelConfig(len(src_vocab), len(tgt_vocab), cfg.emb_dim, cfg.hidden_dim, cfg.dropout)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID)
