@@ -31,6 +31,7 @@ class Clause:
     neg: bool = False
     question: str = ""
     en_prog: bool = False  # English progressive (il pleut -> it is raining)
+    en_mod: str = ""  # English modality of pyRealB: "poss" (can), "obli" (must)
 
     def _vp(self, lang: str) -> Any:
         tense = self.tense if lang == "fr" else _EN_TENSE[self.tense]
@@ -54,6 +55,8 @@ class Clause:
             typ["neg"] = True
         if lang == "en" and (self.tense == "prox" or self.en_prog):
             typ["prog"] = True
+        if lang == "en" and self.en_mod:
+            typ["mod"] = self.en_mod
         q = self.question if question is None else question
         if q and q not in ("int", "esk"):
             typ["int"] = "yon" if q == "inv" else q

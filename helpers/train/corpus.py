@@ -47,8 +47,9 @@ KINDS: dict[str, tuple[Callable[[templates.Draw], tuple[str, str]], float]] = {
     "age": (phrases.age, 2),
     "il y a": (phrases.there_is, 4),
     "c'est": (phrases.it_is, 4),
-    "weather": (phrases.weather, 2),
-    "time of day": (phrases.clock, 1),
+    "weather": (phrases.weather, 4),
+    "time of day": (phrases.clock, 2.5),
+    "everyday questions (où est...)": (phrases.questions, 3),
     "greetings and polite phrases": (phrases.greeting, 3),
     "names": (phrases.names, 1.5),
     "daily routine (se lever...)": (phrases.routine, 2),
@@ -129,7 +130,7 @@ def _draw_pairs(seed: int, n: int) -> list[Pair]:
 def _generator_hash() -> str:
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    sources = ("corpus.py", "templates.py", "phrases.py", "clauses.py", "realize.py", "lexicon.py")
+    sources = ("corpus.py", "templates.py", "draw.py", "phrases.py", "clauses.py", "realize.py", "lexicon.py")
     for path in [here / name for name in sources] + [here / "data" / "lexicon_fr_en.tsv", DEV_SET]:
         if path.exists():
             h.update(path.read_bytes())

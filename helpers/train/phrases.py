@@ -8,7 +8,7 @@ import pyrealb as rb
 
 from helpers.train.clauses import Clause
 from helpers.train.realize import Noun, realize, words
-from helpers.train.templates import CITIES, NAMES_F, NAMES_M, Draw, _classes, _place
+from helpers.train.draw import CITIES, NAMES_F, NAMES_M, Draw, object_classes, place_complement
 
 _VOCATIVES = [("monsieur", "sir"), ("madame", "madam"), ("maman", "Mum"), ("papa", "Dad"), ("les enfants", "children"),
               ("mon ami", "my friend"), ("tout le monde", "everyone")]
@@ -114,7 +114,7 @@ def there_is(d: Draw) -> tuple[str, str]:
                adj_cls=("any", "color"))
     if n.plural and not neg and r.random() < 0.5:
         n = Noun(n.entry, "none", True, r.choice((2, 3, 4, 5, 10, 12)), n.adj, gender=n.gender)
-    place = _place(d) if r.random() < 0.6 else None
+    place = place_complement(d) if r.random() < 0.6 else None
     np_fr, np_en = words("fr", n.build), words("en", n.build)
     if place:
         np_fr += " " + words("fr", lambda lang: place(lang)[0])
@@ -136,7 +136,8 @@ def it_is(d: Draw) -> tuple[str, str]:
     """C'est mon ami. -> It is my friend. / C'est délicieux. -> It is delicious. / Ce n'est pas grave."""
     r = d.rng
     neg = d.neg(0.2)
-    if r.random() < 0.4:
+    is_adj = r.random() < 0.4
+    if is_adj:
         a = r.choice(d.lex.of("A", "abstract", "food", "thing", "any"))
         fr_x, en_x = a.fr, a.en
         fr_x = words("fr", lambda lang: rb.A(a.fr))
@@ -145,11 +146,33 @@ def it_is(d: Draw) -> tuple[str, str]:
                    det=r.choice(("indef", "poss", "def")), adj_cls=("any", "color"), plural=False)
         fr_x, en_x = words("fr", n.build), words("en", n.build)
     end = r.choice((".", ".", "!"))
+    this = "It" if is_adj else "This"  # C'est délicieux. -> It is delicious. / C'est mon ami. -> This is my friend.
     if neg:
-        return f"Ce n'est pas {fr_x}{end}", f"It is not {en_x}{end}"
+        return f"Ce n'est pas {fr_x}{end}", f"{this} is not {en_x}{end}"
     if r.random() < 0.2:
-        return f"Est-ce que c'est {fr_x} ?", f"Is it {en_x}?"
-    return f"C'est {fr_x}{' !' if end == '!' else end}", f"It is {en_x}{end}"
+        return f"Est-ce que c'est {fr_x} ?", f"Is {this.lower()} {en_x}?"
+    return f"C'est {fr_x}{' !' if end == '!' else end}", f"{this} is {en_x}{end}"
+
+
+def questions(d: Draw) -> tuple[str, str]:
+    """Où est la gare ? -> Where is the station? / Qui est-ce ? / Comment allez-vous ? / Qu'est-ce que c'est ?"""
+    r = d.rng
+    if r.random() < 0.3:
+        return r.choice(_FIXED_QUESTIONS)
+    n = d.noun(("place", "thing", "person", "family", "animal", "vehicle", "clothes"), det=r.choice(("def", "poss")))
+    fr_n, en_n = words("fr", n.build), words("en", n.build)
+    return (f"Où sont {fr_n} ?", f"Where are {en_n}?") if n.plural else (f"Où est {fr_n} ?", f"Where is {en_n}?")
+
+
+_FIXED_QUESTIONS = [("Comment allez-vous ?", "How are you?"), ("Comment vas-tu ?", "How are you?"),
+                    ("Comment ça va ?", "How are you?"), ("Ça va ?", "How are you?"), ("Qui est-ce ?", "Who is it?"),
+                    ("Qu'est-ce que c'est ?", "What is it?"), ("C'est combien ?", "How much is it?"),
+                    ("Combien ça coûte ?", "How much does it cost?"), ("Ça va bien, merci.", "I am fine, thank you."),
+                    ("Ça va, et toi ?", "I am fine, and you?"), ("Très bien, merci.", "Very well, thank you."),
+                    ("Qu'est-ce que tu fais ?", "What are you doing?"), ("Qu'est-ce qu'il y a ?", "What is the matter?"),
+                    ("Tu es où ?", "Where are you?"), ("Vous êtes d'où ?", "Where are you from?"),
+                    ("Tu viens d'où ?", "Where do you come from?"), ("Quel jour sommes-nous ?", "What day is it?"),
+                    ("Quelle est la date aujourd'hui ?", "What is the date today?")]
 
 
 def weather(d: Draw) -> tuple[str, str]:
@@ -200,7 +223,7 @@ def imperative(d: Draw) -> tuple[str, str]:
     r = d.rng
     v = r.choice(d.lex.verbs("t") + d.lex.verbs("i"))
     plural = r.random() < 0.4
-    obj = d.noun(_classes(v.objects()), det="def" if plural else r.choice(("def", "poss")), plural=False) \
+    obj = d.noun(object_classes(v.objects()), det="def" if plural else r.choice(("def", "poss")), plural=False) \
         if v.objects() else None
     if obj is not None and obj.det == "poss":
         obj = Noun(obj.entry, "poss", obj.plural, obj.count, obj.adj, poss=2, gender=obj.gender)

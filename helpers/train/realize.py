@@ -90,6 +90,7 @@ class Noun:
     poss: int = 1  # possessor's person (singular possessor): mon/ton/son -> my/your/his|her
     poss_g: str = "m"  # possessor's gender (English his/her)
     gender: str = ""  # for persons whose French noun takes either gender (ami/amie)
+    generic: bool = False  # English drops the article: J'aime le chocolat -> I like chocolate
 
     def terminal(self, lang: str) -> Any:
         e = self.entry
@@ -108,7 +109,7 @@ class Noun:
 
     def build(self, lang: str) -> Any:
         parts: list[Any] = []
-        det = self.det
+        det = "none" if self.generic and lang == "en" else self.det
         if det == "def":
             parts.append(rb.D("le" if lang == "fr" else "the"))
         elif det == "indef" and not (self.plural and lang == "en"):
@@ -119,7 +120,10 @@ class Noun:
         elif det == "part" and lang == "fr":
             parts += [rb.D("de"), rb.D("le")]
         elif det == "neg":
-            parts.append(rb.D("de") if lang == "fr" else rb.D("any" if self.plural else "a"))
+            if lang == "fr":
+                parts.append(rb.D("de"))
+            elif self.plural or not mass(self.entry):
+                parts.append(rb.D("any" if self.plural else "a"))
         elif det == "dem":
             parts.append(rb.D("ce" if lang == "fr" else "this"))
         if self.count is not None:
@@ -158,6 +162,13 @@ def countable(e: Entry) -> bool:
     setup()
     info = rb.getLexicon("en").get(_head(e.en, "en", "N"), {}).get("N", {})
     return info.get("cnt", "yes") != "no" and not e.like
+
+
+def mass(e: Entry) -> bool:
+    """Whether English uses the noun of `e` without an article ("coffee", "bread"): pyRealB's cnt no/both."""
+    setup()
+    info = rb.getLexicon("en").get(_head(e.en, "en", "N"), {}).get("N", {})
+    return info.get("cnt", "yes") in ("no", "both")
 
 
 def verb(lang: str, e: Entry, tense: str = "p") -> Any:

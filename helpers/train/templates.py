@@ -1,88 +1,23 @@
 """Sentence kinds of a beginner's (CEFR A1) course, drawn at random over the lexicon and realized by pyRealB.
 
-Each kind is a function `(Draw) -> (French, English)`; `KINDS` maps its name to it and to its weight in the
-corpus. Fixed expressions (greetings, weather, time, names) are in `helpers.train.phrases`.
+Each kind is a function `(Draw) -> (French, English)`; helpers.train.corpus.KINDS maps a name to it and to its
+weight in the corpus. Fixed expressions (greetings, weather, time, names) are in `helpers.train.phrases`; the
+random choices in `helpers.train.draw`.
 """
 from __future__ import annotations
 
-import random
 from typing import Any, Callable
 
 import pyrealb as rb
 
 from helpers.train.clauses import Clause
-from helpers.train.lexicon import Entry, Lexicon, load_lexicon
-from helpers.train.realize import Noun, Subject, countable, particle, prep
+from helpers.train.draw import (CITIES, PROPER_NAMES, Draw, generic_object, negated, object_classes,
+                                place_complement, play_complement, with_complement, with_time)
+from helpers.train.lexicon import Entry
+from helpers.train.realize import Noun, Subject, particle
 
-NAMES_F = ("Marie", "Sophie", "Julie", "Claire", "Léa", "Emma", "Chloé", "Camille", "Manon", "Sarah", "Inès",
-           "Alice", "Lucie", "Anne", "Nathalie", "Isabelle", "Fatima", "Aïcha", "Yasmine", "Zoé")
-NAMES_M = ("Paul", "Pierre", "Lucas", "Thomas", "Hugo", "Louis", "Jean", "Marc", "Nicolas", "Julien", "Antoine",
-           "Karim", "Mohamed", "Léo", "Nathan", "Théo", "Arthur", "Jules", "Adam", "Victor")
-CITIES = ("Paris", "Lyon", "Marseille", "Nice", "Toulouse", "Bordeaux", "Lille", "Nantes", "Montréal", "Québec",
-          "Genève", "Bruxelles", "Berlin", "Rome", "Madrid", "Dakar", "Tokyo", "Boston", "Chicago", "Lisbonne")
-PROPER_NAMES = frozenset(NAMES_F + NAMES_M + CITIES)
-PERSONS = ("person", "family", "job")
-TIME_FRONT = {"p": [("Aujourd'hui", "Today"), ("Maintenant", "Now"), ("Le matin", "In the morning"),
-                    ("Le soir", "In the evening"), ("Le samedi", "On Saturdays"), ("Le dimanche", "On Sundays"),
-                    ("Souvent", "Often"), ("Parfois", "Sometimes"), ("En été", "In summer"),
-                    ("En hiver", "In winter"), ("Au printemps", "In spring"), ("En automne", "In autumn"),
-                    ("En mai", "In May"), ("En juillet", "In July"), ("En décembre", "In December"),
-                    ("En janvier", "In January"), ("Le week-end", "At the weekend")],
-              "pc": [("Hier", "Yesterday"), ("Hier soir", "Last night"), ("Ce matin", "This morning"),
-                     ("Samedi", "On Saturday"), ("La semaine dernière", "Last week")],
-              "prox": [("Demain", "Tomorrow"), ("Ce soir", "This evening"), ("Lundi", "On Monday"),
-                       ("La semaine prochaine", "Next week"), ("Cet été", "This summer")],
-              "i": [("Avant", "Before"), ("Quand j'étais petit", "When I was little"),
-                    ("Quand j'étais petite", "When I was little"), ("Autrefois", "In the past")]}
-
-
-class Draw:
-    """Random choices over the lexicon: subjects, noun phrases, tenses, negation and question forms."""
-
-    def __init__(self, rng: random.Random, lexicon: Lexicon | None = None):
-        self.rng, self.lex = rng, lexicon or load_lexicon()
-        self._nouns: dict[tuple[str, ...], list[Entry]] = {}
-
-    def nouns(self, *classes: str) -> list[Entry]:
-        if classes not in self._nouns:
-            self._nouns[classes] = self.lex.of("N", *classes)
-        return self._nouns[classes]
-
-    def noun(self, classes: tuple[str, ...], det: str = "", adj_cls: tuple[str, ...] = (), plural: bool | None = None
-             ) -> Noun:
-        """A noun phrase over `classes`: determiner, number, count, maybe an adjective of `adj_cls`."""
-        r = self.rng
-        e = r.choice(self.nouns(*classes))
-        can_pl = countable(e)
-        plural = (r.random() < 0.35 and can_pl) if plural is None else (plural and can_pl)
-        det = det or r.choice(("def", "def", "indef", "poss", "poss", "dem"))
-        count = r.choice((2, 2, 3, 4, 5, 6, 10, 12, 20)) if plural and det in ("def", "poss", "none") and \
-            r.random() < 0.3 else None
-        adj = r.choice(self.lex.of("A", *adj_cls)) if adj_cls and r.random() < 0.3 else None
-        gender = r.choice("mf") if e.cls in PERSONS else ""
-        return Noun(e, det, plural, count, adj, poss=r.choice((1, 1, 2, 3)), poss_g=r.choice("mf"), gender=gender)
-
-    def subject(self, persons_only: bool = True) -> Subject:
-        r = self.rng
-        x = r.random()
-        if x < 0.6:
-            pe = r.choice((1, 1, 2, 3, 3))
-            return Subject(pe, r.random() < 0.3, r.choice("mf"))
-        if x < 0.72:
-            g = r.choice("mf")
-            return Subject(3, gender=g, name=r.choice(NAMES_F if g == "f" else NAMES_M))
-        classes = PERSONS if persons_only or r.random() < 0.6 else ("animal",)
-        return Subject(3, noun=self.noun(classes, det=r.choice(("def", "poss", "poss", "indef"))))
-
-    def tense(self) -> str:
-        return self.rng.choice(("p", "p", "p", "p", "pc", "pc", "prox", "prox", "i"))
-
-    def neg(self, p: float = 0.25) -> bool:
-        return self.rng.random() < p
-
-    def question(self, p: float = 0.3) -> str:
-        return self.rng.choice(("int", "esk", "inv")) if self.rng.random() < p else ""
-
+__all__ = ["Draw", "PROPER_NAMES", "action", "be_adjective", "be_job", "go_place", "have", "verb_infinitive",
+           "wh_question"]
 
 _DEGREES = [("très", "very"), ("très", "very"), ("trop", "too"), ("assez", "quite"), ("vraiment", "really"),
             ("si", "so")]
@@ -145,60 +80,33 @@ def action(d: Draw) -> tuple[str, str]:
     v = r.choice(d.lex.verbs("t") if r.random() < 0.65 else d.lex.verbs("i"))
     obj = None
     if v.objects():
-        obj = d.noun(_classes(v.objects()), adj_cls=("any", "color"))
-    tense = d.tense()
-    place = _place(d) if obj is None and r.random() < 0.4 else _with(d) if r.random() < 0.12 else None
-    c = Clause(d.subject(False), v, obj=obj, comp=place or (lambda lang: []), tense=tense, neg=d.neg(0.2),
+        obj = generic_object(v, d.noun(object_classes(v.objects()), adj_cls=("any", "color")))
+    tense, neg = d.tense(), d.neg(0.2)
+    obj = negated(obj, neg)
+    place = place_complement(d) if obj is None and r.random() < 0.4 else with_complement(d) if r.random() < 0.12 else None
+    if r.random() < 0.06:
+        (v, place), obj = play_complement(d), None
+    c = Clause(d.subject(False), v, obj=obj, comp=place or (lambda lang: []), tense=tense, neg=neg,
                question=d.question(0.2))
     fr, en = c.french(), c.english()
-    return _with_time(d, tense, fr, en) if not c.question and r.random() < 0.3 else (fr, en)
-
-
-_OBJECT_SETS = {"lang": ("abstract",), "subject": ("abstract",), "song": ("thing",), "read": ("thing",),
-                "write": ("thing",), "music": ("abstract",), "screen": ("abstract",), "bill": ("abstract",),
-                "opening": ("thing",), "time": ("time",), "story": ("abstract",), "building": ("place",),
-                "crossing": ("place",), "send": ("thing",), "money": ("thing",), "flower": ("thing",),
-                "container": ("thing",), "device": ("thing",), "event": ("abstract",), "book": ("thing",)}
-
-
-def _classes(objects: tuple[str, ...]) -> tuple[str, ...]:
-    out: list[str] = []
-    for o in objects:
-        out += _OBJECT_SETS.get(o, (o,))
-    return tuple(dict.fromkeys(out))
-
-
-def _place(d: Draw) -> Callable[[str], list[Any]]:
-    """A place complement: dans le parc, sur la table, près de la gare, à côté de la maison."""
-    r = d.rng
-    fr_p, en_p = r.choice((("dans", "in"), ("dans", "in"), ("sur", "on"), ("sous", "under"), ("devant", "in front of"),
-                           ("derrière", "behind"), ("près de", "near"), ("à côté de", "next to")))
-    cls = ("furniture",) if fr_p in ("sur", "sous") else ("place", "room")
-    n = d.noun(cls, det=r.choice(("def", "def", "poss")), plural=False)
-    return lambda lang: [rb.PP(prep(fr_p if lang == "fr" else en_p), n.build(lang))]
-
-
-def _with(d: Draw) -> Callable[[str], list[Any]]:
-    """avec mon frère -> with my brother; sans ma sœur -> without my sister."""
-    fr_p, en_p = d.rng.choice((("avec", "with"), ("avec", "with"), ("sans", "without"), ("pour", "for")))
-    n = d.noun(PERSONS, det=d.rng.choice(("poss", "def")))
-    return lambda lang: [rb.PP(prep(fr_p if lang == "fr" else en_p), n.build(lang))]
-
-
-def _with_time(d: Draw, tense: str, fr: str, en: str) -> tuple[str, str]:
-    fr_t, en_t = d.rng.choice(TIME_FRONT[tense])
-    keep = fr if fr.split()[0] in PROPER_NAMES else fr[0].lower() + fr[1:]
-    en_keep = en if en.split()[0] in PROPER_NAMES or en.startswith("I ") else en[0].lower() + en[1:]
-    return f"{fr_t}, {keep}", f"{en_t}, {en_keep}"
+    return with_time(d, tense, fr, en) if not c.question and r.random() < 0.3 else (fr, en)
 
 
 def verb_infinitive(d: Draw) -> tuple[str, str]:
-    """J'aime danser. / Je veux manger une pomme. / Tu peux venir ? / Je dois travailler."""
+    """J'aime danser. / Je veux manger une pomme. / Tu peux venir ? -> Can you come? / Je dois travailler."""
     r = d.rng
     modal = r.choice(d.lex.verbs("inf"))
-    v = r.choice(d.lex.verbs("t") + d.lex.verbs("i"))
-    obj = d.noun(_classes(v.objects())) if v.objects() and r.random() < 0.7 else None
-    en_modal = {"pouvoir": "can", "devoir": "have", "savoir": "know how"}.get(modal.fr, modal.en)
+    v = r.choice([e for e in d.lex.verbs("t") + d.lex.verbs("i") if "inf" not in e.frames and e.cls != "cop"])
+    obj = generic_object(v, d.noun(object_classes(v.objects()))) if v.objects() and r.random() < 0.7 else None
+    play = play_complement(d) if r.random() < 0.12 else None
+    if play:
+        v, obj = play[0], None
+    s, tense, neg, q = d.subject(False), r.choice(("p", "p", "p", "p", "p", "pc")), d.neg(0.2), d.question(0.25)
+    obj = negated(obj, neg)
+    extra = play[1] if play else (lambda lang: [])
+    mod = {"pouvoir": "poss", "devoir": "obli"}.get(modal.fr, "")
+    if mod:
+        tense = "p"
 
     def comp(lang: str) -> list[Any]:
         inner: list[Any] = []
@@ -207,12 +115,14 @@ def verb_infinitive(d: Draw) -> tuple[str, str]:
             inner.append(rb.PP(rb.P(particle(v)), o) if lang == "en" and particle(v) else o)
         elif lang == "en" and particle(v):
             inner.append(rb.Q(particle(v)))
-        tense = "b" if lang == "fr" or en_modal == "can" else "b-to"
-        return [rb.VP(rb.V(v.fr if lang == "fr" else v.en.split()[0]).t(tense), *inner)]
-    entry = Entry("V", modal.fr, en_modal, modal.cls)
-    c = Clause(d.subject(False), entry, comp=comp, tense=r.choice(("p", "p", "p", "p", "p", "pc")) if en_modal != "can" else "p",
-               neg=d.neg(0.2), question=d.question(0.25))
-    return c.french(), c.english()
+        head = rb.V(v.fr if lang == "fr" else v.en.split()[0]).t("b" if lang == "fr" else "b-to")
+        return [rb.VP(head, *inner, *extra(lang))]
+    fr = Clause(s, modal, comp=comp, tense=tense, neg=neg, question=q).french()
+    if mod:
+        en = Clause(s, v, obj=obj, comp=extra, tense=tense, neg=neg, question=q, en_mod=mod).english()
+    else:
+        en = Clause(s, modal, comp=comp, tense=tense, neg=neg, question=q).english()
+    return fr, en
 
 
 def go_place(d: Draw) -> tuple[str, str]:
@@ -243,7 +153,7 @@ def go_place(d: Draw) -> tuple[str, str]:
             comp = lambda lang: [rb.PP(rb.P(fr_p if lang == "fr" else en_p), n.build(lang))]
     c = Clause(d.subject(False), v, comp=comp, tense=tense, neg=d.neg(0.15), question=d.question(0.25))
     fr, en = c.french(), c.english()
-    return _with_time(d, tense, fr, en) if not c.question and r.random() < 0.25 else (fr, en)
+    return with_time(d, tense, fr, en) if not c.question and r.random() < 0.25 else (fr, en)
 
 
 def wh_question(d: Draw) -> tuple[str, str]:
@@ -253,6 +163,8 @@ def wh_question(d: Draw) -> tuple[str, str]:
     pool = d.lex.verbs("t") if kind == "wad" else d.lex.verbs("i") + d.lex.verbs("l")
     v = r.choice(pool)
     s = Subject(r.choice((2, 2, 3, 1)), r.random() < 0.3, r.choice("mf")) if r.random() < 0.8 else d.subject()
+    if kind == "wos":  # Qui parle ? the subject is "qui": third person singular
+        s = Subject(3)
     c = Clause(s, v, tense=r.choice(("p", "p", "p", "pc")) if kind != "how" else "p", question=kind)
     en = c.english()
     fr = c.french()

@@ -15,7 +15,7 @@ from lambda_app.text import PAD_ID, Vocab, capitalized_words, tokenize
 
 from helpers.core.progress import progress
 from helpers.train.datasets import Splits, make_batches
-from helpers.train.templates import PROPER_NAMES
+from helpers.train.draw import PROPER_NAMES
 
 
 @dataclass(frozen=True)
