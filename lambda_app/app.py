@@ -7,7 +7,7 @@ API (README-ready):
 - `POST /translate` with `{"sentence": "Les deux chiens marchent dans le parc."}` returns
   `200 {"fr": "...", "en": "...", "duration": seconds, "unknown": [words the model never saw],
   "confidence": 0..1, "low_confidence": bool}`: confidence is the decoder's probability for its least sure output
-  word; under LOW_CONFIDENCE (0.5) the translation is likely wrong. Unknown names are copied through (Paris, Marie).
+  word; under LOW_CONFIDENCE (0.4) the translation is likely wrong. Unknown names are copied through (Paris, Marie).
 - `POST /translate` with `{"sentences": ["...", "..."]}` translates a batch in one call and returns
   `200 {"translations": [{"fr", "en", "unknown", "confidence", "low_confidence"}, ...], "duration": seconds}`.
 - `GET /health` returns `200 {"status": "ok", "name", "version", "runtime", "limits"}`.
