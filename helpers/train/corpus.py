@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -99,7 +100,9 @@ def generate_pairs(n: int, seed: int = 0, workers: int = 2) -> list[Pair]:
         raise KitError(f"The templates cannot produce {n} distinct pairs: ask for fewer.")
     out = list(pairs.values())
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps([[p.fr, p.en, p.kind] for p in out], ensure_ascii=False), encoding="utf-8")
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps([[p.fr, p.en, p.kind] for p in out], ensure_ascii=False), encoding="utf-8")
+    tmp.replace(cache)  # atomic: a concurrent reader sees the whole file or none
     return out
 
 
