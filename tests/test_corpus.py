@@ -12,8 +12,8 @@ from helpers.train.datasets import split_pairs
 PAIRS = generate_pairs(6000, seed=0)
 
 
-def _fr(pattern: str) -> list[Pair]:
-    return [p for p in PAIRS if re.search(pattern, p.fr)]
+def _fr(pattern: str, questions: bool = True) -> list[Pair]:
+    return [p for p in PAIRS if re.search(pattern, p.fr) and (questions or not p.fr.endswith("?"))]
 
 
 def test_seed_sentence_first_and_reproducible():
@@ -39,17 +39,17 @@ def test_nothing_pyrealb_could_not_realize():
 def test_etre_avoir_agreement_and_negation():
     assert _fr(r"^Je suis fatigué\.") or _fr(r"^Elle est \w+e\.")
     assert not _fr(r"\bElle est (content|fatigué|petit|grand)\b[^e]")
-    for p in _fr(r"^(Il|Elle) n'a pas de "):
+    for p in _fr(r"^(Il|Elle) n'a pas de ", questions=False):
         assert re.match(r"(He|She) does not have ", p.en), p
-    assert not _fr(r"\bpas (un|une|des) ")  # the negative article: pas de
-    for p in _fr(r"^Je ne suis pas "):
+    assert not _fr(r"\bn'(a|ai|as|avons|avez|ont|avait|avais) pas (un|une|des) ")  # avoir: pas de (être keeps un)
+    for p in _fr(r"^Je ne suis pas \w+\.$", questions=False):  # être + adjective (not a passé composé)
         assert p.en.startswith("I am not "), p
 
 
 def test_passe_compose_futur_proche_and_questions():
-    for p in _fr(r"^Elle est allée "):
+    for p in _fr(r"^Elle est allée ", questions=False):
         assert p.en.startswith("She went "), p
-    for p in _fr(r"^Nous allons \w+er\b"):
+    for p in _fr(r"^Nous allons \w+er\b", questions=False):
         assert p.en.startswith("We are going to "), p
     questions = [p for p in PAIRS if p.fr.endswith("?")]
     assert len(questions) > 300 and all(p.en.endswith("?") for p in questions)
@@ -58,7 +58,8 @@ def test_passe_compose_futur_proche_and_questions():
 
 
 def test_elision_contraction_and_ligatures():
-    assert not _fr(r"\b(le|la|je|ne) [aeiouéè]") and not _fr(r"\bà le\b") and not _fr(r"\bde le\b")
+    assert not _fr(r"(?<!-)\b(le|la|je|ne) [aeiouéè]")  # "Suis-je architecte ?" is right
+    assert not _fr(r"\bà le\b") and not _fr(r"\bde le\b")
     assert not _fr(r"\bsoeur|\boeuf|\bcoeur")
 
 
@@ -85,3 +86,12 @@ def test_bad_requests_raise_kit_errors():
         generate_pairs(0)
     with pytest.raises(KitError):
         split_pairs(PAIRS[:2])
+
+
+def test_train_only_keeps_a_sentence_in_train():
+    for seed in range(6):
+        s = split_pairs(PAIRS[:400], valid=0.3, test=0.3, seed=seed, train_only=frozenset([SEED_SENTENCE[0]]))
+        assert PAIRS[0] in s.train
+    homes = {name for seed in range(6) for name in ("valid", "test")
+             if PAIRS[0] in getattr(split_pairs(PAIRS[:400], valid=0.3, test=0.3, seed=seed), name)}
+    assert homes  # without train_only the seed sentence does land outside train

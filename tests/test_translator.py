@@ -70,13 +70,13 @@ def test_attention_for_the_seed_sentence(trained_model_dir):
     assert al.target == ["the", "two", "dogs", "walk", "in", "the", "park", ".", "<eos>"]
     assert al.weights.shape == (9, 9)
     assert np.allclose(al.weights.sum(1), 1.0, atol=1e-5)
-    assert al.weights[2].argmax() == 2  # "dogs" looks at "chiens"
+    assert al.weights[2][2] > al.weights[2][6] and al.weights[6][6] > al.weights[6][2]  # dogs~chiens, park~parc
 
 
 def test_attention_rows_match_output_tokens_on_untrained_model(untrained_model_dir):
     tr = load_translator(untrained_model_dir, "torch")
-    al = tr.translate_with_attention("Le chien zorglub dort.")
-    assert al.source == ["le", "chien", "<unk>", "dort", ".", "<eos>"]
+    al = tr.translate_with_attention("Le zorglub.")
+    assert al.source == ["le", "<unk>", ".", "<eos>"]
     assert al.weights.shape == (len(al.target), len(al.source))
     assert 1 <= len(al.target) <= tr.max_len
     empty = tr.translate_with_attention("  ")
