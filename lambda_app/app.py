@@ -5,10 +5,13 @@ The model is loaded once, when Lambda initialises the function (module import), 
 API (README-ready):
 
 - `POST /translate` with `{"sentence": "Les deux chiens marchent dans le parc."}` returns
-  `200 {"fr": "...", "en": "...", "duration": seconds, "unknown": [words the model never saw]}`.
+  `200 {"fr": "...", "en": "...", "duration": seconds, "unknown": [words the model never saw],
+  "confidence": 0..1, "low_confidence": bool}`: confidence is the decoder's probability for its least sure output
+  word; under LOW_CONFIDENCE (0.4) the translation is likely wrong. Unknown names are copied through (Paris, Marie).
 - `POST /translate` with `{"sentences": ["...", "..."]}` translates a batch in one call and returns
-  `200 {"translations": [{"fr": "...", "en": "...", "unknown": [...]}, ...], "duration": seconds}`.
+  `200 {"translations": [{"fr", "en", "unknown", "confidence", "low_confidence"}, ...], "duration": seconds}`.
 - `GET /health` returns `200 {"status": "ok", "name", "version", "runtime", "limits"}`.
+- `GET /vocabulary` returns `200 {"name", "version", "count", "words": [the French words the model knows]}`.
 - `GET /` returns a small demo page (HTML) that calls the two routes above.
 - Limits: a sentence has 1 to 500 characters (MAX_SENTENCE_CHARS) and at least one visible one; a batch
   has 1 to 32 sentences (MAX_BATCH); a request body is at most 64 KiB (MAX_BODY_BYTES, else 413), valid
@@ -42,7 +45,7 @@ __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_INT_DIGITS", "MAX_SENTENCE_CHARS"
            "ModelUnavailable", "Response", "decode_body", "error_response", "handle_request", "handler", "route",
            "validate_request"]
 
-ROUTES: dict[str, str] = {"/": "GET", "/translate": "POST", "/health": "GET"}
+ROUTES: dict[str, str] = {"/": "GET", "/translate": "POST", "/health": "GET", "/vocabulary": "GET"}
 JSON_HEADERS: dict[str, str] = {"Content-Type": "application/json"}
 
 log = logging.getLogger("lambda_app")
@@ -113,6 +116,8 @@ def _answer(method: str, path: str, body: bytes | str | None, is_base64: bool,
         return Response(200, dict(demo_page.HEADERS), demo_page.HTML)
     if target == "/health":
         return _json(200, _health())
+    if target == "/vocabulary":
+        return _json(200, _vocabulary())
     return _json(200, _translate(decode_body(body, is_base64)))
 
 
@@ -203,14 +208,22 @@ def _health() -> dict[str, Any]:
             "limits": {"max_sentence_chars": MAX_SENTENCE_CHARS, "max_batch": MAX_BATCH}}
 
 
+def _vocabulary() -> dict[str, Any]:
+    """The French words the model knows (its source vocabulary without specials and punctuation), A to Z."""
+    translator = _model()
+    words = sorted(w for w in translator.src_vocab.itos[4:] if w[:1].isalpha())
+    return {"name": translator.info["name"], "version": translator.info["version"], "count": len(words),
+            "words": words}
+
+
 def _translate(body: Any) -> dict[str, Any]:
     sentences, is_batch = validate_request(body)
     translator = _model()
     start = time.perf_counter()
-    english = translator.translate_batch(sentences)
+    results = translator.translate_detailed(sentences)
     duration = round(time.perf_counter() - start, 6)
-    unknown = [translator.unknown_words(s) for s in sentences]
+    answers = [{"fr": f, "en": r.text, "unknown": translator.unknown_words(f), "confidence": r.confidence,
+                "low_confidence": r.low_confidence} for f, r in zip(sentences, results)]
     if is_batch:
-        return {"translations": [{"fr": f, "en": e, "unknown": u} for f, e, u in zip(sentences, english, unknown)],
-                "duration": duration}
-    return {"fr": sentences[0], "en": english[0], "duration": duration, "unknown": unknown[0]}
+        return {"translations": answers, "duration": duration}
+    return {**answers[0], "duration": duration}

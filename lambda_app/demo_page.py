@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 
 SAMPLE = "Les deux chiens marchent dans le parc."
+# Clickable examples, one row per kind of sentence the model was trained on (helpers/train/corpus.py KINDS).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "être, avoir": ("Je suis très content.", "Nous avons un petit chien."),
+    "questions": ("Est-ce que tu aimes le chocolat ?", "Où travailles-tu ?"),
+    "past, future": ("Hier, nous avons regardé un film.", "Demain, je vais visiter le musée."),
+    "negation": ("Elle ne boit pas de café.", "Il n'y a pas de lait."),
+    "weather, time": ("Il fait froid aujourd'hui.", "Il est huit heures."),
+    "everyday phrases": ("Bonjour, Paul !", "Je m'appelle Sophie et j'habite à Lyon."),
+}
 
 STYLE = """
 :root { color-scheme: light dark; --ink: #1d2330; --muted: #5d6678; --line: #d9dee8; --card: #fff;
@@ -43,6 +53,11 @@ button:disabled { opacity: 0.6; cursor: progress; }
 .err { background: var(--err-bg); color: var(--err); }
 .word { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-weight: 600; }
 .meta { margin-top: 0.9rem; color: var(--muted); font-size: 0.85rem; }
+.examples { margin: 0 0 1.1rem; font-size: 0.85rem; color: var(--muted); }
+.examples div { margin: 0.2rem 0; }
+.ex { font: inherit; font-weight: 400; padding: 0.1rem 0.55rem; margin: 0.1rem 0.15rem; border-radius: 999px;
+  border: 1px solid var(--line); background: transparent; color: var(--ink); cursor: pointer; }
+a { color: var(--accent); }
 footer { margin-top: 1.5rem; color: var(--muted); font-size: 0.8rem; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.85em; }
 """
@@ -85,8 +100,16 @@ function showUnknown(words) {
   show(box, true);
 }
 
+function showDoubt(body) {
+  const box = $("doubt");
+  if (!body.low_confidence || (body.unknown && body.unknown.length)) { show(box, false); return; }
+  box.textContent = `The model is unsure of this translation (confidence ${Math.round(body.confidence * 100)}%): `
+                  + "the sentence may use words or a construction it was not trained on.";
+  show(box, true);
+}
+
 async function translate(event) {
-  event.preventDefault();
+  if (event) event.preventDefault();
   const button = $("go");
   button.disabled = true;
   show($("error"), false);
@@ -100,6 +123,7 @@ async function translate(event) {
       $("error").textContent = body.error || `The API answered HTTP ${r.status}.`;
       show($("error"), true);
       showUnknown([]);
+      showDoubt({});
       $("en").textContent = "No translation.";
       $("en").classList.add("placeholder");
       $("meta").textContent = `HTTP ${r.status} \\u00b7 ${trip} ms round trip`;
@@ -108,6 +132,7 @@ async function translate(event) {
     $("en").textContent = body.en;
     $("en").classList.remove("placeholder");
     showUnknown(body.unknown);
+    showDoubt(body);
     $("meta").textContent = `translated in ${(body.duration * 1000).toFixed(1)} ms on the server \\u00b7 `
                           + `${trip} ms round trip`;
   } catch (e) {
@@ -119,11 +144,24 @@ async function translate(event) {
 }
 
 $("form").addEventListener("submit", translate);
+document.querySelectorAll(".ex").forEach((b) => b.addEventListener("click", () => {
+  $("fr").value = b.textContent;
+  $("form").requestSubmit();
+}));
+$("vocab").href = base + "vocabulary";
 $("fr").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("form").requestSubmit();
 });
 loadModel();
 """
+
+def _examples_html() -> str:
+    rows = []
+    for kind, sentences in EXAMPLES.items():
+        buttons = "".join(f'<button type="button" class="ex">{html.escape(s)}</button>' for s in sentences)
+        rows.append(f"    <div><span>{html.escape(kind)}:</span> {buttons}</div>")
+    return "\n".join(rows)
+
 
 HTML = f"""<!doctype html>
 <html lang="en">
@@ -146,14 +184,20 @@ HTML = f"""<!doctype html>
       <span class="hint">or Ctrl+Enter</span>
     </div>
   </form>
+  <section class="examples" id="examples" aria-label="Example sentences">
+    Try a beginner's sentence (or see <a id="vocab" href="vocabulary">the words the model knows</a>):
+{_examples_html()}
+  </section>
   <section class="out" aria-live="polite">
     <p class="en placeholder" id="en">The English translation appears here.</p>
     <p class="note warn" id="unknown" hidden></p>
+    <p class="note warn" id="doubt" hidden></p>
     <p class="note err" id="error" role="alert" hidden></p>
     <div class="meta" id="meta"></div>
   </section>
   <footer>A small PyTorch sequence-to-sequence model with attention, served by AWS Lambda.
-    API: <code>POST translate</code> with <code>{{"sentence": "..."}}</code>, <code>GET health</code>.</footer>
+    API: <code>POST translate</code> with <code>{{"sentence": "..."}}</code>, <code>GET health</code>,
+    <code>GET vocabulary</code>.</footer>
 </main>
 <script>{SCRIPT}</script>
 </body>

@@ -31,21 +31,34 @@ def visible(text: str) -> str:
     return "".join(kept)
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case, normalise apostrophes and split into words, elided words ("l'") and punctuation;
-    invisible characters are no tokens (see `visible`)."""
-    text = unicodedata.normalize("NFC", visible(text)).translate(_APOSTROPHES).lower()
-    return _TOKEN.findall(text)
+def tokenize(text: str, lower: bool = True) -> list[str]:
+    """Lower-case (unless `lower` is False), normalise apostrophes and split into words, elided words ("l'")
+    and punctuation; invisible characters are no tokens (see `visible`)."""
+    text = unicodedata.normalize("NFC", visible(text)).translate(_APOSTROPHES)
+    return _TOKEN.findall(text.lower() if lower else text)
 
 
-def detokenize(tokens: Iterable[str]) -> str:
-    """Join tokens into an English sentence: punctuation attached, "i" and the first letter capitalised."""
+def capitalized_words(sentences: Iterable[str]) -> set[str]:
+    """Tokens written with a capital inside a sentence more often than not (English: Monday, French, May)."""
+    upper, seen = Counter(), Counter()
+    for sentence in sentences:
+        for tok in tokenize(sentence, lower=False)[1:]:
+            seen[tok.lower()] += 1
+            upper[tok.lower()] += tok[:1].isupper()
+    return {t for t, n in seen.items() if upper[t] * 2 > n and t != "i"}
+
+
+def detokenize(tokens: Iterable[str], cased: set[str] | frozenset[str] = frozenset()) -> str:
+    """Join tokens into an English sentence: punctuation attached, "i", the `cased` words and the first letter
+    capitalised."""
     out = ""
     for tok in tokens:
         if tok in SPECIALS:
             continue
         if tok == "i":
             tok = "I"
+        elif tok in cased:
+            tok = tok[:1].upper() + tok[1:]
         glue = (not out or tok in _NO_SPACE_BEFORE or out.endswith("'") or out[-1] in _NO_SPACE_AFTER
                 or tok.startswith("'"))
         out += tok if glue else " " + tok
@@ -55,7 +68,8 @@ def detokenize(tokens: Iterable[str]) -> str:
 class Vocab:
     """Token <-> id mapping; specials first (<pad>=0, <unk>=1, <bos>=2, <eos>=3); unknown words -> <unk>."""
 
-    def __init__(self, tokens: Iterable[str]):
+    def __init__(self, tokens: Iterable[str], cased: Iterable[str] = ()):
+        self.cased: frozenset[str] = frozenset(cased)  # words detokenize capitalises (target side)
         rest = [t for t in tokens if t not in SPECIALS]
         self.itos: list[str] = list(SPECIALS) + rest
         self.stoi: dict[str, int] = {t: i for i, t in enumerate(self.itos)}
@@ -63,10 +77,12 @@ class Vocab:
             raise ValueError("Vocab tokens must be unique.")
 
     @classmethod
-    def build(cls, sentences: Iterable[list[str]], min_freq: int = 1) -> "Vocab":
-        """A vocab of every token seen at least `min_freq` times, most frequent first (ties: alphabetical)."""
+    def build(cls, sentences: Iterable[list[str]], min_freq: int = 1, exclude: Iterable[str] = ()) -> "Vocab":
+        """A vocab of every token seen at least `min_freq` times, most frequent first (ties: alphabetical);
+        `exclude`d tokens stay <unk> (proper names: the model learns to copy them through)."""
         counts = Counter(tok for sent in sentences for tok in sent)
-        kept = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))
+        drop = set(exclude)
+        kept = sorted((t for t, c in counts.items() if c >= min_freq and t not in drop), key=lambda t: (-counts[t], t))
         return cls(kept)
 
     def __len__(self) -> int:
@@ -88,11 +104,12 @@ class Vocab:
 
 
 def save_vocabs(path: Path, src: Vocab, tgt: Vocab) -> None:
-    """Write both vocabularies as `{"src": [...], "tgt": [...]}`."""
-    Path(path).write_text(json.dumps({"src": src.itos, "tgt": tgt.itos}, ensure_ascii=False))
+    """Write both vocabularies as `{"src": [...], "tgt": [...], "cased": [...]}`."""
+    data = {"src": src.itos, "tgt": tgt.itos, "cased": sorted(tgt.cased)}
+    Path(path).write_text(json.dumps(data, ensure_ascii=False))
 
 
 def load_vocabs(path: Path) -> tuple[Vocab, Vocab]:
     """Read the (source, target) vocabularies written by `save_vocabs`."""
     data = json.loads(Path(path).read_text())
-    return Vocab(data["src"]), Vocab(data["tgt"])
+    return Vocab(data["src"]), Vocab(data["tgt"], data.get("cased", ()))

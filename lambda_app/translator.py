@@ -12,10 +12,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .text import BOS_ID, EOS_ID, PAD_ID, Vocab, detokenize, load_vocabs, tokenize
+from .text import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab, detokenize, load_vocabs, tokenize
 
 RUNTIMES = ("torch", "slim")
 BATCH_SIZE = 64
+# Below this probability for its least sure output word, the reply says the translation is doubtful. Measured on the
+# hand-written dev set with a 4-minute model: 0.4 flags 5 of 103 right translations and 33 of 78 wrong ones (with
+# the unknown-word notice); 0.5 flags 9 right ones for 5 more wrong ones.
+LOW_CONFIDENCE = 0.4
 
 
 class Backend(Protocol):
@@ -28,21 +32,25 @@ class Backend(Protocol):
         """Previous tokens [B] -> (logits [B, V], attention [B, S], next state)."""
 
 
-def greedy_decode(backend: Backend, src: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy decoding of a batch: (token ids [B, T], attention [B, T, S]); finished rows emit <pad>."""
+def greedy_decode(backend: Backend, src: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy decoding of a batch: (token ids [B, T], attention [B, T, S], probability of each chosen token
+    [B, T]); finished rows emit <pad> with probability 1."""
     context, state = backend.encode(src)
     prev = np.full(src.shape[0], BOS_ID, dtype=np.int64)
     done = np.zeros(src.shape[0], dtype=bool)
-    ids, attns = [], []
+    ids, attns, probs = [], [], []
     for _ in range(max_len):
         logits, attn, state = backend.step(prev, state, context)
+        shifted = logits - logits.max(-1, keepdims=True)
+        top = 1.0 / np.exp(shifted).sum(-1)  # softmax probability of the argmax
         prev = np.where(done, PAD_ID, logits.argmax(-1)).astype(np.int64)
         ids.append(prev)
         attns.append(attn)
+        probs.append(np.where(done, 1.0, top))
         done |= prev == EOS_ID
         if done.all():
             break
-    return np.stack(ids, 1), np.stack(attns, 1)
+    return np.stack(ids, 1), np.stack(attns, 1), np.stack(probs, 1)
 
 
 def source_ids(vocab: Vocab, tokens: list[str], max_len: int) -> list[int]:
@@ -57,6 +65,36 @@ def encode_sources(vocab: Vocab, token_lists: list[list[str]], max_len: int) -> 
     for i, r in enumerate(rows):
         out[i, : len(r)] = r
     return out
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One translation: the English text, the decoder's confidence (its least sure output word's probability)
+    and the source words copied through as unknown names."""
+
+    text: str
+    confidence: float
+    copied: list[str]
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.confidence < LOW_CONFIDENCE
+
+
+def _copy_through(out_ids: list[int], attn: np.ndarray, source: list[str], tgt_vocab: Vocab) -> tuple[list[str], list[str]]:
+    """Output tokens with each <unk> replaced by the source token it attends to most (Paris, Marie): the
+    model never saw that word, so it copies it instead of guessing another."""
+    tokens, copied = [], []
+    for t, i in enumerate(out_ids):
+        if i == EOS_ID:
+            break
+        if i == UNK_ID and source:
+            word = source[int(attn[t, : len(source)].argmax())]
+            tokens.append(word)
+            copied.append(word)
+        else:
+            tokens += tgt_vocab.decode([i])
+    return tokens, copied
 
 
 @dataclass(frozen=True)
@@ -76,21 +114,28 @@ class Translator:
         self.max_len = max_len
         self.info = info
 
-    def _decode(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    def _decode(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return greedy_decode(self.backend, encode_sources(self.src_vocab, token_lists, self.max_len), self.max_len)
 
     def translate_batch(self, sentences: list[str]) -> list[str]:
         """Translate French sentences (empty ones give ""); the result does not depend on batch mates."""
+        return [t.text for t in self.translate_detailed(sentences)]
+
+    def translate_detailed(self, sentences: list[str]) -> list[Translation]:
+        """Translations with the decoder's confidence and the names copied through (see `Translation`)."""
         if not all(isinstance(s, str) for s in sentences):
             raise TypeError("translate_batch expects a list of strings.")
-        tokens = [tokenize(s) for s in sentences]
+        cased = [_source_words(s, self.max_len) for s in sentences]
+        tokens = [[w.lower() for w in c] for c in cased]
         todo = [i for i, t in enumerate(tokens) if t]
-        out = [""] * len(sentences)
+        out = [Translation("", 1.0, [])] * len(sentences)
         for start in range(0, len(todo), BATCH_SIZE):
             chunk = todo[start: start + BATCH_SIZE]
-            ids, _ = self._decode([tokens[i] for i in chunk])
-            for i, row in zip(chunk, ids):
-                out[i] = detokenize(self.tgt_vocab.decode(row.tolist()))
+            ids, attn, probs = self._decode([tokens[i] for i in chunk])
+            for row, i in enumerate(chunk):
+                words, copied = _copy_through(ids[row].tolist(), attn[row], cased[i], self.tgt_vocab)
+                out[i] = Translation(detokenize(words, self.tgt_vocab.cased), round(float(probs[row].min()), 4),
+                                     copied)
         return out
 
     def unknown_words(self, sentence: str) -> list[str]:
@@ -103,12 +148,20 @@ class Translator:
         toks = tokenize(sentence)[: self.max_len - 1]
         if not toks:
             return Alignment([], [], np.zeros((0, 0), dtype=np.float32))
-        ids, attn = self._decode([toks])
+        ids, attn, _ = self._decode([toks])
         row = ids[0].tolist()
         n_out = row.index(EOS_ID) + 1 if EOS_ID in row else len(row)  # up to and including <eos>
         source = [self.src_vocab.itos[i] for i in source_ids(self.src_vocab, toks, self.max_len)]
         target = [self.tgt_vocab.itos[i] for i in row[:n_out]]
         return Alignment(source, target, attn[0, :n_out])
+
+
+def _source_words(sentence: str, max_len: int) -> list[str]:
+    """The sentence's tokens as written (case kept, for names copied through), as many as the model reads."""
+    cased = tokenize(sentence, lower=False)
+    lower = tokenize(sentence)
+    words = cased if [w.lower() for w in cased] == lower else lower  # casing changed the split: keep it simple
+    return words[: max_len - 1]
 
 
 def load_translator(model_dir: str | Path, runtime: str = "slim") -> Translator:

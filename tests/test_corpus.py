@@ -1,84 +1,72 @@
-"""The grammar: agreement, elision, conjugation, negation, reproducibility and splits."""
+"""The generated corpus: pyRealB's agreement and conjugation, the sentence kinds, reproducibility and splits."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from helpers.train.corpus import SEED_SENTENCE, Pair, french_word_forms, generate_pairs
-from helpers.train.datasets import split_pairs
 from helpers.core.errors import KitError
+from helpers.train.corpus import KINDS, SEED_SENTENCE, Pair, coverage, french_word_forms, generate_pairs
+from helpers.train.datasets import split_pairs
 
-PAIRS = generate_pairs(20000, seed=0)
-BY_FR = {p.fr: p.en for p in PAIRS}
-
-
-def _find(phrase: str) -> list[Pair]:
-    """Pairs whose French (lower-cased, without the final period) contains `phrase` as whole words."""
-    return [p for p in PAIRS if f" {phrase} " in f" {p.fr[:-1].lower()} "]
+PAIRS = generate_pairs(6000, seed=0)
 
 
-def test_seed_sentence_is_in_the_language():
-    assert PAIRS[0] == Pair(*SEED_SENTENCE)
-    assert BY_FR["Les deux chiens marchent dans le parc."] == "The two dogs walk in the park."
+def _fr(pattern: str, questions: bool = True) -> list[Pair]:
+    return [p for p in PAIRS if re.search(pattern, p.fr) and (questions or not p.fr.endswith("?"))]
 
 
-def test_reproducible_by_seed_and_distinct():
-    assert generate_pairs(300, seed=7) == generate_pairs(300, seed=7)
-    assert generate_pairs(300, seed=7) != generate_pairs(300, seed=8)
-    assert len({p.fr for p in PAIRS}) == len(PAIRS) == 20000
+def test_seed_sentence_first_and_reproducible():
+    assert PAIRS[0] == Pair(*SEED_SENTENCE, kind="action (any tense)")
+    assert generate_pairs(300, seed=7, workers=1) == generate_pairs(300, seed=7, workers=1)
+    assert generate_pairs(300, seed=7, workers=1) != generate_pairs(300, seed=8, workers=1)
+    assert len({p.fr for p in PAIRS}) == len(PAIRS) == 6000
 
 
-def test_vocabulary_size():
-    assert len(french_word_forms()) >= 150
-    used = {w for p in PAIRS for w in p.fr[:-1].replace("'", "' ").split()}
-    assert len(used) >= 150
+def test_every_kind_and_a_large_vocabulary():
+    cov = coverage(PAIRS)
+    assert set(cov["kinds"]) == set(KINDS)
+    assert cov["lexicon_pairs"] >= 1500
+    assert len(french_word_forms(PAIRS)) >= 1500
 
 
-def test_adjective_agreement_and_position():
-    # Feminine plural adjective after the noun, translated before it in English.
-    hits = _find("les vaches noires")
-    assert hits and all("the black cows" in p.en.lower() for p in hits)
-    assert not _find("vaches noirs") and not _find("chiens noires") and not _find("chien noirs")
-    # Pre-nominal adjectives agree too; vieux/beau take vieil/bel before a vowel.
-    assert _find("petites filles") and not _find("petits filles") and not _find("petite filles")
-    assert not _find("vieux homme") and not _find("beau ami")
-    hits = _find("vieil homme")
-    assert hits and all(re.search(r"\bold (\w+ )?man\b", p.en) for p in hits)
+def test_nothing_pyrealb_could_not_realize():
+    assert not [p for p in PAIRS if "[[" in p.fr + p.en]
+    assert all(p.fr[0].isupper() and p.en[0].isupper() for p in PAIRS)
+    assert all(p.fr[-1] in ".?!" and p.en[-1] == p.fr[-1] for p in PAIRS)
 
 
-def test_determiners_elision_and_contraction():
-    assert not _find("le école") and not _find("la école") and not _find("le homme")
-    hits = _find("l'école")
-    assert hits and all(re.search(r"\bthe (\w+ )?school\b", p.en) for p in hits)
-    hits = _find("près du parc")
-    assert hits and all(re.search(r"\bnear the (\w+ )?park\b", p.en) for p in hits)
-    assert not _find("de le") and not _find("de les") and not _find("de un")
-    assert not _find("ma amie") and _find("mon amie")
+def test_etre_avoir_agreement_and_negation():
+    assert _fr(r"^Je suis fatigué\.") or _fr(r"^Elle est \w+e\.")
+    assert not _fr(r"\bElle est (content|fatigué|petit|grand)\b[^e]")
+    for p in _fr(r"^(Il|Elle) n'a pas de ", questions=False):
+        assert re.match(r"(He|She) does not have ", p.en), p
+    assert not _fr(r"\bn'(a|ai|as|avons|avez|ont|avait|avais) pas (un|une|des) ")  # avoir: pas de (être keeps un)
+    for p in _fr(r"^Je ne suis pas ", questions=False):
+        if p.kind == "être + adjective":  # (not a passé composé: Je ne suis pas revenue.)
+            assert p.en.startswith("I am not "), p
 
 
-def test_conjugation_and_negation():
-    for fr, en in [("nous marchons", "we walk"), ("ils courent", "they run"), ("elle mange", "she eats"),
-                   ("vous dormez", "you sleep"), ("je lis", "i read")]:
-        hits = [p for p in PAIRS if p.fr.lower().startswith(fr + " ") or p.fr.lower() == fr + "."]
-        assert hits, fr
-        assert all(p.en.lower().startswith(en) for p in hits), (fr, hits[:2])
-    neg = [p for p in PAIRS if p.fr.startswith("Il ne ")]
-    assert neg and all(p.en.startswith("He does not ") for p in neg)
-    assert all(" pas" in p.fr for p in neg)
-    assert any(p.fr.startswith("Je n'aime pas") for p in PAIRS) and not any(p.fr.startswith("Je aime") for p in PAIRS)
+def test_passe_compose_futur_proche_and_questions():
+    for p in _fr(r"^Elle est allée ", questions=False):
+        assert p.en.startswith("She went "), p
+    for p in _fr(r"^Nous allons \w+er\b", questions=False):
+        assert p.en.startswith("We are going to "), p
+    questions = [p for p in PAIRS if p.fr.endswith("?")]
+    assert len(questions) > 300 and all(p.en.endswith("?") for p in questions)
+    assert _fr(r"^Est-ce qu") and _fr(r"^\w+-(tu|vous|il|elle) ") and _fr(r"^Où ")
+    assert not [p for p in questions if re.match(r"(Have|Has|Had) ", p.en)]  # "Do you have", not "Have you"
 
 
-def test_numbers_make_plurals():
-    hits = _find("trois")
-    assert hits and all("three" in p.en for p in hits)
-    assert not any(" trois " in p.fr and p.fr.split(" trois ")[1].split()[0] in {"chien", "chat"} for p in hits)
+def test_elision_contraction_and_ligatures():
+    assert not _fr(r"(?<!-)\b(le|la|je|ne) [aeiouéè]")  # "Suis-je architecte ?" is right
+    assert not _fr(r"\bà le\b") and not _fr(r"\bde le\b")
+    assert not _fr(r"\bsoeur|\boeuf|\bcoeur")
 
 
 def test_splits_share_no_sentence():
     splits = split_pairs(PAIRS[:3000], valid=0.1, test=0.1, seed=0)
     assert len(splits.train) + len(splits.valid) + len(splits.test) == 3000
-    assert 250 <= len(splits.test) <= 350
     sides = [({p.fr for p in s}, {p.en for p in s}) for s in (splits.train, splits.valid, splits.test)]
     for i in range(3):
         for j in range(i + 1, 3):
@@ -99,3 +87,12 @@ def test_bad_requests_raise_kit_errors():
         generate_pairs(0)
     with pytest.raises(KitError):
         split_pairs(PAIRS[:2])
+
+
+def test_train_only_keeps_a_sentence_in_train():
+    for seed in range(6):
+        s = split_pairs(PAIRS[:400], valid=0.3, test=0.3, seed=seed, train_only=frozenset([SEED_SENTENCE[0]]))
+        assert PAIRS[0] in s.train
+    homes = {name for seed in range(6) for name in ("valid", "test")
+             if PAIRS[0] in getattr(split_pairs(PAIRS[:400], valid=0.3, test=0.3, seed=seed), name)}
+    assert homes  # without train_only the seed sentence does land outside train

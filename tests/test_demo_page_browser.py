@@ -106,6 +106,35 @@ def test_unknown_words_get_a_notice(browser: Any, page_url: str) -> None:
     assert "zorglubs" in _text(browser, "unknown") and _text(browser, "en")
 
 
+def test_example_sentences_translate_on_click(browser: Any, page_url: str) -> None:
+    from lambda_app.demo_page import EXAMPLES
+
+    _open(browser, page_url)
+    buttons = browser.find_elements(By.CSS_SELECTOR, "#examples button.ex")
+    assert [b.text for b in buttons] == [s for group in EXAMPLES.values() for s in group]
+    for button in (buttons[0], buttons[-1]):
+        before = _text(browser, "meta")
+        button.click()
+        WebDriverWait(browser, WAIT_S).until(lambda b: _text(b, "meta") != before and "ms" in _text(b, "meta"))
+        assert browser.find_element(By.ID, "fr").get_attribute("value") == button.text
+        assert _text(browser, "en") and "placeholder" not in browser.find_element(By.ID, "en").get_attribute("class")
+
+
+def test_low_confidence_notice_and_vocabulary_link(browser: Any, page_url: str) -> None:
+    _open(browser, page_url)
+    doubt = browser.find_element(By.ID, "doubt")
+    assert not doubt.is_displayed()
+    browser.execute_script("showDoubt({low_confidence: true, confidence: 0.31, unknown: []})")  # the page's own code
+    assert doubt.is_displayed() and "unsure" in doubt.text and "31%" in doubt.text
+    browser.execute_script("showDoubt({low_confidence: true, confidence: 0.2, unknown: ['zorglub']})")
+    assert not doubt.is_displayed()  # the unknown-word notice says it already
+    link = browser.find_element(By.ID, "vocab")
+    assert link.get_attribute("href") == page_url + "vocabulary"
+    link.click()
+    WebDriverWait(browser, WAIT_S).until(lambda b: '"words"' in b.page_source)
+    assert '"chien"' in browser.page_source
+
+
 class _Parent(BaseHTTPRequestHandler):
     """Serves one HTML document: the page that embeds the demo page (like JupyterLab, from another origin)."""
 

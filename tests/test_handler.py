@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from lambda_app import app, demo_page
-from lambda_app.text import tokenize
+from lambda_app.text import Vocab, tokenize
+from lambda_app.translator import LOW_CONFIDENCE, Translation
 
 SEED = "Les deux chiens marchent dans le parc."
 
@@ -29,6 +30,12 @@ class FakeTranslator:
     def translate_batch(self, sentences: list[str]) -> list[str]:
         self.calls.append(list(sentences))
         return [s.upper() for s in sentences]
+
+    def translate_detailed(self, sentences: list[str]) -> list[Translation]:
+        """Confident, except about sentences with 'hmm' in them."""
+        return [Translation(t, 0.2 if "hmm" in s else 1.0, []) for s, t in zip(sentences, self.translate_batch(sentences))]
+
+    src_vocab = Vocab(["le", "chat", "dort", ".", "un", "chien"])
 
     def unknown_words(self, sentence: str) -> list[str]:
         return list(dict.fromkeys(t for t in tokenize(sentence) if t == "xyzzy"))
@@ -87,8 +94,9 @@ def test_translate_single_in_every_event_format(fake: FakeTranslator, event: dic
 def test_translate_batch_in_one_call(fake: FakeTranslator) -> None:
     status, body = call(http_v2("POST", "/translate", {"sentences": ["un chat", "deux chiens"]}))
     assert status == 200
-    assert body["translations"] == [{"fr": "un chat", "en": "UN CHAT", "unknown": []},
-                                    {"fr": "deux chiens", "en": "DEUX CHIENS", "unknown": []}]
+    assert body["translations"] == [
+        {"fr": "un chat", "en": "UN CHAT", "unknown": [], "confidence": 1.0, "low_confidence": False},
+        {"fr": "deux chiens", "en": "DEUX CHIENS", "unknown": [], "confidence": 1.0, "low_confidence": False}]
     assert fake.calls == [["un chat", "deux chiens"]]  # one model call for the whole batch
 
 
@@ -135,7 +143,7 @@ def test_unicode_survives_round_trip(fake: FakeTranslator) -> None:
     (rest_v1("PUT", "/translate", {"sentence": SEED}), 405, "accepts POST, not PUT"),
     (http_v2("POST", "/health", {}), 405, "/health accepts GET, not POST"),
     (http_v2("POST", "/translat", {"sentence": SEED}), 404, "No route /translat"),
-    (rest_v1("GET", "/nope"), 404, "No route /nope: use GET /, POST /translate or GET /health."),
+    (rest_v1("GET", "/nope"), 404, "No route /nope: use GET /, POST /translate, GET /health or GET /vocabulary."),
     (http_v2("POST", "/", {"sentence": SEED}), 405, "/ accepts GET, not POST"),
     # issue 13: input that used to crash the handler (500) or be translated into nonsense
     (http_v2("POST", "/translate", '{"sentence": "\\ud800 chien"}'), 400,
@@ -261,7 +269,7 @@ def test_both_runtimes_give_the_same_translations(monkeypatch: pytest.MonkeyPatc
 def test_unknown_words_are_reported(fake: FakeTranslator) -> None:
     status, body = call(http_v2("POST", "/translate", {"sentence": "Le xyzzy dort, xyzzy !"}))
     assert status == 200 and body["unknown"] == ["xyzzy"]
-    assert set(body) == {"fr", "en", "duration", "unknown"}
+    assert set(body) == {"fr", "en", "duration", "unknown", "confidence", "low_confidence"}
     status, body = call(http_v2("POST", "/translate", {"sentences": ["Le chat dort.", "Le xyzzy dort."]}))
     assert status == 200 and [t["unknown"] for t in body["translations"]] == [[], ["xyzzy"]]
 
@@ -307,6 +315,34 @@ def test_unknown_words_with_the_real_model(monkeypatch: pytest.MonkeyPatch, trai
     assert status == 200
     assert [t["unknown"] for t in body["translations"]] == [["xyzzy", "plugh"], []]
     assert body["translations"][1]["en"] == app._translator.translate_batch(["Le chat dort."])[0]
+
+
+# ---------------------------------------------------------------- issue 22: low confidence, the vocabulary
+
+
+def test_low_confidence_is_flagged(fake: FakeTranslator) -> None:
+    status, body = call(http_v2("POST", "/translate", {"sentences": ["Le chat dort.", "hmm hmm"]}))
+    assert status == 200
+    assert [(t["confidence"], t["low_confidence"]) for t in body["translations"]] == [(1.0, False), (0.2, True)]
+
+
+def test_vocabulary_route(fake: FakeTranslator) -> None:
+    status, body = call(http_v2("GET", "/vocabulary"))
+    assert status == 200 and body["words"] == ["chat", "chien", "dort", "le", "un"] and body["count"] == 5
+    assert body["version"] == "v0"
+    status, body = call(http_v2("POST", "/vocabulary", {"sentence": "x"}))
+    assert status == 405 and body["error"] == "/vocabulary accepts GET, not POST."
+
+
+def test_real_model_reports_confidence_and_unknown_words(monkeypatch: pytest.MonkeyPatch, trained_model_dir: Path
+                                                          ) -> None:
+    monkeypatch.setenv("MODEL_DIR", str(trained_model_dir))
+    monkeypatch.setattr(app, "_translator", app.load_from_env())
+    status, body = call({"sentences": [SEED, "Xyzzy plugh frobnitz quux zork ?"]})
+    assert status == 200
+    good, bad = body["translations"]
+    assert 0 < good["confidence"] <= 1 and good["low_confidence"] == (good["confidence"] < LOW_CONFIDENCE)
+    assert bad["unknown"] == ["xyzzy", "plugh", "frobnitz", "quux", "zork"]
 
 
 # ---------------------------------------------------------------- issue 18: the demo page

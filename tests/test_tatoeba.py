@@ -57,3 +57,28 @@ def test_missing_or_wrong_file_gives_kit_error(tmp_path):
     bad.write_text("just text\n")
     with pytest.raises(KitError, match="English<TAB>French"):
         load_tatoeba(bad)
+
+
+def test_tatoeba_as_01s_data_source(tmp_path, fra_txt):
+    """01's switch set to "tatoeba": train, score (test split and dev set) and export, with a tiny model."""
+    pytest.importorskip("torch", reason="no torch here (KIT_TORCH=none)")
+    from helpers.train import TrainConfig, dev_set, export_model, load_data, score, score_dev, train
+    from helpers.train import translator_from_training
+
+    lines = [f"I see {n} cats.\tJe vois {n} chats.\t{ATTR}" for n in range(2, 40)]
+    sample = tmp_path / "fra-sample.txt"
+    sample.write_text(fra_txt.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data("tatoeba", pairs=100, fra_txt=sample)
+    assert data.name == "tatoeba" and len(data.pairs) == 44 and data.dev_targets is None
+    assert data.has_seed  # the sample holds the seed sentence
+    splits = split_pairs(data.pairs, valid=0.2, test=0.2, seed=0)
+    result = train(splits, TrainConfig(emb_dim=8, hidden_dim=16, max_epochs=2, time_budget_s=30))
+    translator = translator_from_training(result)
+    assert score(translator, splits.test).n == len(splits.test)
+    assert score_dev(translator, dev_set()).n >= 150
+    card = export_model(result, tmp_path / "model", metrics={}, data={"source": data.name})
+    assert card["config"]["data"]["source"] == "tatoeba"
+    with pytest.raises(KitError):
+        load_data("tatoeba")
+    with pytest.raises(KitError):
+        load_data("wikipedia")

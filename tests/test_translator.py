@@ -70,14 +70,65 @@ def test_attention_for_the_seed_sentence(trained_model_dir):
     assert al.target == ["the", "two", "dogs", "walk", "in", "the", "park", ".", "<eos>"]
     assert al.weights.shape == (9, 9)
     assert np.allclose(al.weights.sum(1), 1.0, atol=1e-5)
-    assert al.weights[2].argmax() == 2  # "dogs" looks at "chiens"
+    assert al.weights[2][2] > al.weights[2][6] and al.weights[6][6] > al.weights[6][2]  # dogs~chiens, park~parc
 
 
 def test_attention_rows_match_output_tokens_on_untrained_model(untrained_model_dir):
     tr = load_translator(untrained_model_dir, "torch")
-    al = tr.translate_with_attention("Le chien zorglub dort.")
-    assert al.source == ["le", "chien", "<unk>", "dort", ".", "<eos>"]
+    al = tr.translate_with_attention("Le zorglub.")
+    assert al.source == ["le", "<unk>", ".", "<eos>"]
     assert al.weights.shape == (len(al.target), len(al.source))
     assert 1 <= len(al.target) <= tr.max_len
     empty = tr.translate_with_attention("  ")
     assert empty.target == [] and empty.weights.shape == (0, 0)
+
+
+class _ScriptedBackend:
+    """A backend that emits a fixed token sequence with fixed probabilities and attention (numpy only)."""
+
+    def __init__(self, out: list[int], probs: list[float], attend: list[int], vocab: int = 8):
+        self.out, self.probs, self.attend, self.vocab = out, probs, attend, vocab
+
+    def encode(self, src):
+        return src, 0
+
+    def step(self, prev, state, context):
+        b, s = context.shape
+        tok = self.out[min(state, len(self.out) - 1)]
+        p = self.probs[min(state, len(self.probs) - 1)]
+        rest = (1 - p) / (self.vocab - 1)  # softmax(logits) puts p on `tok`
+        logits = np.log(np.full((b, self.vocab), rest))
+        logits[:, tok] = np.log(p)
+        attn = np.zeros((b, s), dtype=np.float32)
+        attn[:, self.attend[min(state, len(self.attend) - 1)]] = 1.0
+        return logits, attn, state + 1
+
+
+def _scripted(out, probs, attend, cased=()):
+    from lambda_app.text import Vocab
+    from lambda_app.translator import Translator
+
+    src = Vocab(["je", "m'", "appelle", "."])
+    tgt = Vocab(["my", "name", "is", "."], cased=cased)  # ids 4..7; <unk> is 1, <eos> 3
+    return Translator(_ScriptedBackend(out, probs, attend), src, tgt, 32, {"name": "t", "version": "v", "runtime": "x"})
+
+
+def test_unknown_output_copies_the_attended_source_word():
+    tr = _scripted([4, 5, 6, 1, 7, 3], [0.9] * 6, [0, 1, 2, 3, 4, 5])  # <unk> attends to source position 3
+    [t] = tr.translate_detailed(["Je m'appelle Zorglub."])
+    assert t.text == "My name is Zorglub." and t.copied == ["Zorglub"]
+    assert tr.unknown_words("Je m'appelle Zorglub.") == ["zorglub"]
+
+
+def test_confidence_is_the_least_sure_words_probability():
+    sure = _scripted([4, 5, 6, 7, 3], [0.95, 0.9, 0.99, 0.97, 0.96], [0])
+    [t] = sure.translate_detailed(["je m' appelle ."])
+    assert t.confidence == pytest.approx(0.9, abs=1e-3) and not t.low_confidence
+    unsure = _scripted([4, 5, 6, 7, 3], [0.95, 0.3, 0.99, 0.97, 0.96], [0])
+    [t] = unsure.translate_detailed(["je m' appelle ."])
+    assert t.confidence == pytest.approx(0.3, abs=1e-3) and t.low_confidence
+
+
+def test_cased_words_are_capitalised():
+    tr = _scripted([4, 5, 6, 7, 3], [0.9] * 5, [0], cased=("name",))
+    assert tr.translate_batch(["je"]) == ["My Name is."]

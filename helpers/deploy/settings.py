@@ -19,7 +19,8 @@ RESERVED_CONCURRENCY = 5  # at most 5 copies run at once: a runaway client canno
 THROTTLING = {"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 5.0}
 CORS = {"AllowOrigins": ["*"], "AllowMethods": ["GET", "POST", "OPTIONS"],
         "AllowHeaders": ["content-type"], "MaxAge": 300}
-ROUTES = ("POST /translate", "GET /health", "GET /")  # GET /: the demo page (lambda_app/demo_page.py)
+# GET /: the demo page (lambda_app/demo_page.py); GET /vocabulary: the French words the model knows
+ROUTES = ("POST /translate", "GET /health", "GET /", "GET /vocabulary")
 STAGE = "$default"
 INTEGRATION_TIMEOUT_MS = 29_000
 ROLE_RETRY_S = 120  # IAM is eventually consistent: a new role can take a few seconds to be assumable

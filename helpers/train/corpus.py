@@ -1,279 +1,153 @@
-"""A French -> English sentence generator with real agreement, so the kit trains offline in minutes.
+"""The generated French -> English corpus: sentence kinds of a beginner's course, realized by pyRealB.
 
-Sentences are `Subject Verb [Object] [Prepositional phrase].` with gender/number agreement on
-determiners and adjectives, French adjective position (petit before, noir after the noun), elision
-(l', n', j'), contractions (du, des), present-tense conjugation for all persons, negation
-(ne ... pas -> do/does not), numbers (deux ... dix) and possessives (mon/ma/mes).
+`generate_pairs(n, seed)` draws sentences from `KINDS` (helpers.train.templates and .phrases) over the kit's
+bilingual lexicon (helpers.train.lexicon); pyRealB does the conjugation, agreement, elision and contractions in
+both languages. The hand-written development set (tests/data/dev_fr_en.tsv) is never generated: its French
+sentences are removed from the corpus, so the dev scores measure sentences the model never saw.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
+import os
 import random
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 from helpers.core.errors import KitError
+from helpers.core.paths import REPO_ROOT, kit_home
+from helpers.train import phrases, templates
+from helpers.train.lexicon import load_lexicon
 
 SEED_SENTENCE = ("Les deux chiens marchent dans le parc.", "The two dogs walk in the park.")
+DEV_SET = REPO_ROOT / "tests" / "data" / "dev_fr_en.tsv"
 
 
 @dataclass(frozen=True)
 class Pair:
-    """One French sentence and its English translation."""
+    """One French sentence and its English translation (`kind`: the template that made it, "" if unknown)."""
 
     fr: str
     en: str
+    kind: str = ""
 
 
-@dataclass(frozen=True)
-class Noun:
-    fr: str
-    fr_pl: str
-    gender: str  # "m" | "f"
-    en: str
-    en_pl: str
+# name -> (template, weight in the corpus)
+KINDS: dict[str, tuple[Callable[[templates.Draw], tuple[str, str]], float]] = {
+    "action (any tense)": (templates.action, 26),
+    "verb + infinitive": (templates.verb_infinitive, 10),
+    "places (aller, habiter...)": (templates.go_place, 10),
+    "être + adjective": (templates.be_adjective, 10),
+    "être + profession": (templates.be_job, 3),
+    "avoir (possession)": (templates.have, 7),
+    "wh-questions": (templates.wh_question, 6),
+    "avoir faim, soif...": (phrases.state, 2),
+    "age": (phrases.age, 2),
+    "il y a": (phrases.there_is, 4),
+    "c'est": (phrases.it_is, 4),
+    "weather": (phrases.weather, 4),
+    "time of day": (phrases.clock, 2.5),
+    "everyday questions (où est...)": (phrases.questions, 3),
+    "greetings and polite phrases": (phrases.greeting, 3),
+    "names": (phrases.names, 1.5),
+    "daily routine (se lever...)": (phrases.routine, 2),
+    "imperatives": (phrases.imperative, 3),
+    "prices": (phrases.price, 1),
+    "je voudrais": (phrases.would_like, 1.5),
+}
 
 
-@dataclass(frozen=True)
-class Adj:
-    m: str
-    f: str
-    m_pl: str
-    f_pl: str
-    en: str
-    before: bool = False  # French position: before the noun (petit) or after it (noir)
-    m_vowel: str | None = None  # masculine singular before a vowel (vieil, bel, nouvel)
-
-    def form(self, gender: str, plural: bool, before_vowel: bool = False) -> str:
-        """The form agreeing with a noun's gender and number."""
-        if self.m_vowel and gender == "m" and not plural and before_vowel:
-            return self.m_vowel
-        return {("m", False): self.m, ("f", False): self.f, ("m", True): self.m_pl, ("f", True): self.f_pl}[
-            gender, plural]
+def dev_set(path: Path = DEV_SET) -> list[tuple[str, list[str]]]:
+    """The hand-written development set: (French, [reference translations])."""
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return [(r[0], r[1:]) for r in rows]
 
 
-@dataclass(frozen=True)
-class Verb:
-    forms: tuple[str, str, str, str, str, str]  # je, tu, il/elle, nous, vous, ils/elles
-    en: str  # base form: "walk"
-    en_3sg: str  # "walks"
-    obj: str | None = None  # None: intransitive; "animal" / "food" / "thing": kind of object
-    en_obj_prep: str = ""  # e.g. "for" in "look for"
+def _dev_keys() -> set[str]:
+    from lambda_app.text import tokenize
+
+    return {" ".join(tokenize(fr)) for fr, _ in dev_set()} if DEV_SET.exists() else set()
 
 
-def _n(fr: str, gender: str, en: str, fr_pl: str | None = None, en_pl: str | None = None) -> Noun:
-    return Noun(fr, fr_pl or fr + "s", gender, en, en_pl or en + "s")
+def generate_pairs(n: int, seed: int = 0, workers: int = 2) -> list[Pair]:
+    """`n` distinct (French, English) pairs, reproducible by `seed`; the seed sentence is always first.
 
-
-ANIMATES = [
-    _n("chien", "m", "dog"), _n("chat", "m", "cat"), _n("cheval", "m", "horse", "chevaux"),
-    _n("oiseau", "m", "bird", "oiseaux"), _n("garçon", "m", "boy"), _n("homme", "m", "man", en_pl="men"),
-    _n("enfant", "m", "child", en_pl="children"), _n("lapin", "m", "rabbit"), _n("ami", "m", "friend"),
-    _n("femme", "f", "woman", en_pl="women"), _n("fille", "f", "girl"), _n("vache", "f", "cow"),
-    _n("souris", "f", "mouse", "souris", "mice"), _n("amie", "f", "friend"), _n("étudiante", "f", "student"),
-]
-FOODS = [
-    _n("pain", "m", "bread", "pains", "breads"), _n("gâteau", "m", "cake", "gâteaux"),
-    _n("pomme", "f", "apple"), _n("orange", "f", "orange"), _n("soupe", "f", "soup"),
-    _n("poisson", "m", "fish", en_pl="fish"),
-]
-THINGS = [
-    _n("livre", "m", "book"), _n("journal", "m", "newspaper", "journaux"), _n("ballon", "m", "ball"),
-    _n("lettre", "f", "letter"), _n("voiture", "f", "car"), _n("chanson", "f", "song"),
-]
-PLACES = [  # (noun, prepositions it takes)
-    (_n("parc", "m", "park"), ("dans", "près de", "devant", "derrière")),
-    (_n("jardin", "m", "garden"), ("dans", "près de", "devant", "derrière")),
-    (_n("maison", "f", "house"), ("dans", "près de", "devant", "derrière")),
-    (_n("forêt", "f", "forest"), ("dans", "près de")),
-    (_n("école", "f", "school"), ("dans", "près de", "devant", "derrière")),
-    (_n("rue", "f", "street"), ("dans",)),
-    (_n("cuisine", "f", "kitchen"), ("dans",)),
-    (_n("lit", "m", "bed"), ("sur", "sous", "près de")),
-    (_n("table", "f", "table"), ("sur", "sous", "près de")),
-    (_n("chaise", "f", "chair"), ("sur", "sous", "près de")),
-    (_n("arbre", "m", "tree"), ("sous", "près de", "derrière", "devant")),
-    (_n("pont", "m", "bridge"), ("sur", "sous", "près de")),
-]
-PREPOSITIONS = {"dans": "in", "sur": "on", "sous": "under", "près de": "near", "devant": "in front of",
-                "derrière": "behind"}
-
-ADJECTIVES = [
-    Adj("petit", "petite", "petits", "petites", "small", before=True),
-    Adj("grand", "grande", "grands", "grandes", "big", before=True),
-    Adj("jeune", "jeune", "jeunes", "jeunes", "young", before=True),
-    Adj("vieux", "vieille", "vieux", "vieilles", "old", before=True, m_vowel="vieil"),
-    Adj("beau", "belle", "beaux", "belles", "beautiful", before=True, m_vowel="bel"),
-    Adj("noir", "noire", "noirs", "noires", "black"),
-    Adj("blanc", "blanche", "blancs", "blanches", "white"),
-    Adj("gris", "grise", "gris", "grises", "grey"),
-    Adj("rouge", "rouge", "rouges", "rouges", "red"),
-    Adj("content", "contente", "contents", "contentes", "happy"),
-    Adj("fatigué", "fatiguée", "fatigués", "fatiguées", "tired"),
-    Adj("curieux", "curieuse", "curieux", "curieuses", "curious"),
-]
-ANIMATE_ONLY_ADJS = {"content", "fatigué", "curieux", "jeune"}
-
-
-def _er(stem: str, en: str, en_3sg: str | None = None, obj: str | None = None, prep: str = "") -> Verb:
-    nous = stem + ("eons" if stem.endswith("g") else "ons")
-    forms = (stem + "e", stem + "es", stem + "e", nous, stem + "ez", stem + "ent")
-    return Verb(forms, en, en_3sg or en + "s", obj, prep)  # type: ignore[arg-type]
-
-
-INTRANSITIVE = [
-    _er("march", "walk"), _er("jou", "play"), _er("chant", "sing"), _er("dans", "dance", "dances"),
-    _er("nag", "swim"), _er("mang", "eat"), _er("travaill", "work"), _er("rêv", "dream"),
-    Verb(("cours", "cours", "court", "courons", "courez", "courent"), "run", "runs"),
-    Verb(("dors", "dors", "dort", "dormons", "dormez", "dorment"), "sleep", "sleeps"),
-    Verb(("lis", "lis", "lit", "lisons", "lisez", "lisent"), "read", "reads"),
-    Verb(("attends", "attends", "attend", "attendons", "attendez", "attendent"), "wait", "waits"),
-]
-TRANSITIVE = [
-    _er("regard", "watch", "watches", obj="any"), _er("aim", "like", obj="any"),
-    _er("cherch", "look", obj="any", prep="for"), _er("mang", "eat", obj="food"),
-    _er("port", "carry", "carries", obj="thing"),
-    Verb(("vois", "vois", "voit", "voyons", "voyez", "voient"), "see", "sees", obj="any"),
-    Verb(("suis", "suis", "suit", "suivons", "suivez", "suivent"), "follow", "follows", obj="animal"),
-    Verb(("lis", "lis", "lit", "lisons", "lisez", "lisent"), "read", "reads", obj="thing"),
-]
-# (French, English, person index into Verb.forms)
-PRONOUNS = [("je", "I", 0), ("tu", "you", 1), ("il", "he", 2), ("elle", "she", 2), ("nous", "we", 3),
-            ("vous", "you", 4), ("ils", "they", 5), ("elles", "they", 5)]
-NUMBERS = [("deux", "two"), ("trois", "three"), ("quatre", "four"), ("cinq", "five"), ("six", "six"),
-           ("sept", "seven"), ("huit", "eight"), ("neuf", "nine"), ("dix", "ten")]
-_VOWELS = tuple("aeiouyéèêàâîôûh")  # h muet in this vocabulary (homme)
-
-
-def _starts_with_vowel(word: str) -> bool:
-    """French: elision and liaison forms apply (l'école, mon amie, bel oiseau)."""
-    return word.startswith(_VOWELS)
-
-
-def _english_article(next_word: str) -> str:
-    return "an" if next_word[0] in "aeiou" else "a"
-
-
-class _Grammar:
-    """Random phrase builders returning (French words, English words)."""
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-
-    def noun_phrase(self, noun: Noun, animate: bool) -> tuple[list[str], list[str], bool]:
-        """A noun phrase and whether it is plural: determiner, number, adjectives, agreement."""
-        r = self.rng
-        plural = r.random() < 0.45
-        det = r.choice(["def", "def", "indef", "poss"])
-        number = r.choice(NUMBERS) if plural and det != "indef" and r.random() < 0.45 else None
-        adjs = [a for a in ADJECTIVES if animate or a.m not in ANIMATE_ONLY_ADJS]
-        pre = r.choice([a for a in adjs if a.before]) if r.random() < 0.25 else None
-        post = r.choice([a for a in adjs if not a.before]) if r.random() < 0.3 else None
-        g = noun.gender
-        fr_noun = noun.fr_pl if plural else noun.fr
-        fr_pre = [pre.form(g, plural, _starts_with_vowel(noun.fr))] if pre else []
-        fr_post = [post.form(g, plural)] if post else []
-        first = number[0] if number else (fr_pre or [fr_noun])[0]  # the word the determiner elides into
-        if det == "def":
-            fr_det = "les" if plural else ("l'" if _starts_with_vowel(first) else ("le" if g == "m" else "la"))
-            en_det = ["the"]
-        elif det == "indef":
-            fr_det = "des" if plural else ("un" if g == "m" else "une")
-            en_next = (pre or post or noun).en
-            en_det = ["some"] if plural else [_english_article(en_next)]
-        else:
-            fr_det = "mes" if plural else ("mon" if g == "m" or _starts_with_vowel(first) else "ma")
-            en_det = ["my"]
-        fr = [fr_det] + ([number[0]] if number else []) + fr_pre + [fr_noun] + fr_post
-        en = en_det + ([number[1]] if number else []) + ([pre.en] if pre else []) + ([post.en] if post else []) \
-            + [noun.en_pl if plural else noun.en]
-        return fr, en, plural
-
-    def subject(self) -> tuple[list[str], list[str], int]:
-        """A subject and its person index (0-5) for conjugation."""
-        if self.rng.random() < 0.3:
-            fr, en, person = self.rng.choice(PRONOUNS)
-            return [fr], [en], person
-        fr, en, plural = self.noun_phrase(self.rng.choice(ANIMATES), animate=True)
-        return fr, en, 5 if plural else 2
-
-    def obj(self, kind: str) -> tuple[list[str], list[str]]:
-        pool = {"animal": ANIMATES, "food": FOODS, "thing": THINGS, "any": ANIMATES + FOODS + THINGS}[kind]
-        noun = self.rng.choice(pool)
-        fr, en, _ = self.noun_phrase(noun, animate=noun in ANIMATES)
-        return fr, en
-
-    def place(self) -> tuple[list[str], list[str]]:
-        """A prepositional phrase; "près de" contracts with the article (du, des, d')."""
-        noun, preps = self.rng.choice(PLACES)
-        prep = self.rng.choice(preps)
-        fr, en, _ = self.noun_phrase(noun, animate=False)
-        while prep == "près de" and fr[0] == "des":  # "près de des" is not French: redraw
-            fr, en, _ = self.noun_phrase(noun, animate=False)
-        if prep != "près de":
-            fr = [prep] + fr
-        elif fr[0] in ("le", "les"):
-            fr = ["près", "du" if fr[0] == "le" else "des"] + fr[1:]
-        else:
-            fr = ["près", "d'" if _starts_with_vowel(fr[0]) else "de"] + fr
-        return fr, PREPOSITIONS[prep].split() + en
-
-    def sentence(self) -> tuple[list[str], list[str]]:
-        """Subject, verb (conjugated, maybe negated), object if transitive, and often a place."""
-        r = self.rng
-        fr_s, en_s, person = self.subject()
-        verb = r.choice(TRANSITIVE if r.random() < 0.4 else INTRANSITIVE)
-        fr_v = verb.forms[person]
-        negate = r.random() < 0.2
-        third_sg = person == 2
-        if negate:
-            fr_vp = ["n'" if _starts_with_vowel(fr_v) else "ne", fr_v, "pas"]
-            en_vp = ["does" if third_sg else "do", "not", verb.en]
-        else:
-            fr_vp = [fr_v]
-            en_vp = [verb.en_3sg if third_sg else verb.en]
-        if fr_s == ["je"] and _starts_with_vowel(fr_vp[0]):
-            fr_s = ["j'"]
-        if verb.obj:
-            fr_o, en_o = self.obj(verb.obj)
-            fr_vp += fr_o
-            en_vp += ([verb.en_obj_prep] if verb.en_obj_prep else []) + en_o
-        fr_p, en_p = self.place() if (not verb.obj and r.random() < 0.75) or r.random() < 0.3 else ([], [])
-        return fr_s + fr_vp + fr_p, en_s + en_vp + en_p
-
-
-def _join(words: list[str]) -> str:
-    text = ""
-    for w in words:
-        text += w if not text or text.endswith("'") else " " + w
-    return text[0].upper() + text[1:] + "."
-
-
-def generate_pairs(n: int, seed: int = 0) -> list[Pair]:
-    """`n` distinct (French, English) pairs, reproducible by `seed`; the seed sentence is always first."""
+    Drawn in `workers` processes (chunk k from seed `seed * 1000 + k`) and cached in .kit/corpus/ under a hash
+    of the generator's sources, the lexicon, the dev set and (n, seed): a second call reads the file.
+    """
     if n < 1:
         raise KitError(f"Ask for at least one sentence pair (got n={n}).")
+    cache = kit_home() / "corpus" / f"{_generator_hash()}-{n}-{seed}.json"
+    if cache.exists():
+        return [Pair(*row) for row in json.loads(cache.read_text(encoding="utf-8"))]
+    chunks = [(seed * 1000 + k, n // 4 + 1) for k in range(8)]
+    if workers > 1 and n > 2000 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(workers) as pool:  # pure Python: safe to fork
+            parts = pool.starmap(_draw_pairs, chunks)
+    else:
+        parts = [_draw_pairs(s, n) for s, _ in chunks[:1]]
+    pairs = {SEED_SENTENCE[0]: Pair(*SEED_SENTENCE, kind="action (any tense)")}
+    for part in parts:
+        for p in part:
+            if len(pairs) >= n:
+                break
+            pairs.setdefault(p.fr, p)
+    if len(pairs) < n:
+        raise KitError(f"The templates cannot produce {n} distinct pairs: ask for fewer.")
+    out = list(pairs.values())
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps([[p.fr, p.en, p.kind] for p in out], ensure_ascii=False), encoding="utf-8")
+    tmp.replace(cache)  # atomic: a concurrent reader sees the whole file or none
+    return out
+
+
+def _draw_pairs(seed: int, n: int) -> list[Pair]:
+    """Up to `n` distinct pairs drawn from `KINDS` by weight (none of them a dev-set sentence)."""
+    from lambda_app.text import tokenize
+
     rng = random.Random(seed)
-    grammar = _Grammar(rng)
-    pairs = {SEED_SENTENCE[0]: Pair(*SEED_SENTENCE)}
-    attempts = 0
-    while len(pairs) < n:
-        attempts += 1
-        if attempts > 20 * n + 1000:
-            raise KitError(f"The grammar cannot produce {n} distinct pairs: ask for fewer.")
-        fr, en = grammar.sentence()
-        fr_s = _join(fr)
-        pairs.setdefault(fr_s, Pair(fr_s, _join(en)))
+    draw = templates.Draw(rng)
+    names, weights = list(KINDS), [w for _, w in KINDS.values()]
+    banned = _dev_keys()
+    pairs: dict[str, Pair] = {}
+    for _ in range(20 * n + 1000):
+        if len(pairs) >= n:
+            break
+        kind = rng.choices(names, weights)[0]
+        try:
+            fr, en = KINDS[kind][0](draw)
+        except Exception:  # pyRealB's warning (it could not realize a draw, e.g. a defective verb): draw again
+            continue
+        if "[[" in fr + en:  # pyRealB marks what it could not inflect: never train on it
+            continue
+        if fr not in pairs and " ".join(tokenize(fr)) not in banned:
+            pairs[fr] = Pair(fr, en, kind)
     return list(pairs.values())
 
 
-def french_word_forms() -> set[str]:
-    """Every French word form the grammar can produce (for documentation and tests)."""
-    forms = {"le", "la", "l'", "les", "un", "une", "des", "mon", "ma", "mes", "ne", "n'", "pas", "du", "de",
-             "d'", "j'"}
-    forms |= {p[0] for p in PRONOUNS} | {n[0] for n in NUMBERS} | {w for p in PREPOSITIONS for w in p.split()}
-    for noun in ANIMATES + FOODS + THINGS + [p[0] for p in PLACES]:
-        forms |= {noun.fr, noun.fr_pl}
-    for a in ADJECTIVES:
-        forms |= {a.m, a.f, a.m_pl, a.f_pl} | ({a.m_vowel} if a.m_vowel else set())
-    for v in INTRANSITIVE + TRANSITIVE:
-        forms |= set(v.forms)
-    return forms
+def _generator_hash() -> str:
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    sources = ("corpus.py", "templates.py", "draw.py", "phrases.py", "clauses.py", "realize.py", "lexicon.py")
+    for path in [here / name for name in sources] + [here / "data" / "lexicon_fr_en.tsv", DEV_SET]:
+        if path.exists():
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def french_word_forms(pairs: list[Pair]) -> set[str]:
+    """The French word forms (tokens) of `pairs`."""
+    from lambda_app.text import tokenize
+
+    return {t for p in pairs for t in tokenize(p.fr) if t[0].isalpha()}
+
+
+def coverage(pairs: list[Pair]) -> dict:
+    """What a corpus covers: pairs per sentence kind, lexicon size, word forms."""
+    return {"pairs": len(pairs), "kinds": dict(Counter(p.kind for p in pairs).most_common()),
+            "lexicon_pairs": len(load_lexicon()), "french_word_forms": len(french_word_forms(pairs))}

@@ -20,11 +20,13 @@ class Splits:
     test: list[Pair]
 
 
-def split_pairs(pairs: list[Pair], valid: float = 0.1, test: float = 0.1, seed: int = 0) -> Splits:
+def split_pairs(pairs: list[Pair], valid: float = 0.1, test: float = 0.1, seed: int = 0,
+                train_only: frozenset[str] = frozenset()) -> Splits:
     """Split into train/valid/test so that no French or English sentence appears in two splits.
 
     Pairs sharing a sentence on either side (e.g. "tu marches"/"vous marchez" -> "You walk.") are
-    grouped (union-find) and each group goes to one split.
+    grouped (union-find) and each group goes to one split; a group with a French sentence in `train_only`
+    (01: the seed sentence, the example every notebook shows) goes to train.
     """
     if len(pairs) < 3:
         raise KitError(f"Need at least 3 sentence pairs to split (got {len(pairs)}).")
@@ -49,7 +51,8 @@ def split_pairs(pairs: list[Pair], valid: float = 0.1, test: float = 0.1, seed: 
     n = len(pairs)
     out: dict[str, list[Pair]] = {"test": [], "valid": [], "train": []}
     for group in order:
-        name = ("test" if len(out["test"]) < test * n else "valid" if len(out["valid"]) < valid * n else "train")
+        name = ("train" if any(p.fr in train_only for p in group) else
+                "test" if len(out["test"]) < test * n else "valid" if len(out["valid"]) < valid * n else "train")
         out[name].extend(group)
     return Splits(**out)
 

@@ -38,6 +38,40 @@ def score(translator: Translator, pairs: list[Pair]) -> Scores:
     return Scores(round(bleu, 2), round(exact, 4), len(pairs), hyps)
 
 
+@dataclass(frozen=True)
+class DevScores:
+    """Scores on the hand-written development set: exact match with any reference (0-1), corpus chrF (0-100,
+    the best reference per sentence), how many sentences were flagged (unknown word or low confidence)."""
+
+    exact_match: float
+    chrf: float
+    n: int
+    flagged: int
+    rows: list[tuple[str, str, list[str], bool]]  # (French, model output, references, flagged)
+
+
+def score_dev(translator: Translator, dev: list[tuple[str, list[str]]]) -> DevScores:
+    """Translate the dev set's French sentences and score them against every reference translation."""
+    results = translator.translate_detailed([fr for fr, _ in dev])
+    hyps = [r.text for r in results]
+    width = max(len(refs) for _, refs in dev)
+    streams = [[refs[i] if i < len(refs) else refs[0] for _, refs in dev] for i in range(width)]
+    flagged = [r.low_confidence or bool(translator.unknown_words(fr)) for r, (fr, _) in zip(results, dev)]
+    exact = sum(h in refs for h, (_, refs) in zip(hyps, dev)) / len(dev)
+    rows = [(fr, h, refs, f) for h, (fr, refs), f in zip(hyps, dev, flagged)]
+    return DevScores(round(exact, 4), round(sacrebleu.corpus_chrf(hyps, streams).score, 2), len(dev), sum(flagged),
+                     rows)
+
+
+def dev_table(scores: DevScores, rows: int = 10, wrong_first: bool = True) -> str:
+    """A plain-text table of dev-set translations (the wrong ones first): ✓/✗, flag, French, output, reference."""
+    picked = sorted(scores.rows, key=lambda r: r[1] in r[2]) if wrong_first else scores.rows
+    lines = [f"{'ok':2} | {'?':1} | {'French':42} | {'model output':38} | reference"]
+    for fr, hyp, refs, flag in picked[:rows]:
+        lines.append(f"{'✓' if hyp in refs else '✗':2} | {'!' if flag else ' '} | {fr:42} | {hyp:38} | {refs[0]}")
+    return "\n".join(lines)
+
+
 def sample_table(translator: Translator, pairs: list[Pair]) -> str:
     """A plain-text table of `pairs`: ✓/✗ (exact match), French, model output, reference."""
     hyps = translator.translate_batch([p.fr for p in pairs])

@@ -11,25 +11,26 @@ import torch
 from torch import nn
 
 from lambda_app.model import ModelConfig, Seq2Seq
-from lambda_app.text import PAD_ID, Vocab, tokenize
+from lambda_app.text import PAD_ID, Vocab, capitalized_words, tokenize
 
 from helpers.core.progress import progress
 from helpers.train.datasets import Splits, make_batches
+from helpers.train.draw import PROPER_NAMES
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters of the default run (reaches BLEU >= 95 on the grammar in under 3 minutes on 2 cores)."""
+    """Hyper-parameters of the default run (01: 40,000 pyRealB pairs, a 4-minute budget on 2 cores)."""
 
     emb_dim: int = 64
     hidden_dim: int = 128
     dropout: float = 0.1
-    batch_size: int = 64
-    lr: float = 3e-3
+    batch_size: int = 128  # fewer, larger steps: more sentences per second on 2 cores
+    lr: float = 4e-3
     max_epochs: int = 15
     patience: int = 2  # epochs without validation-loss improvement before stopping
     min_delta: float = 1e-3
-    time_budget_s: float = 150.0  # hard stop so the notebook stays within its time budget
+    time_budget_s: float = 240.0  # hard stop so the notebook stays within its time budget
     max_len: int = 32  # longest source/target in tokens (incl. <eos>); longer input is truncated
     seed: int = 0
     threads: int = 1  # this model is too small to gain from more; extra threads spin-wait on shared cores
@@ -94,8 +95,10 @@ def train(splits: Splits, cfg: TrainConfig = TrainConfig(), device: torch.device
 
 
 def _train(splits: Splits, cfg: TrainConfig, device: torch.device) -> TrainResult:
-    src_vocab = Vocab.build(tokenize(p.fr) for p in splits.train)
-    tgt_vocab = Vocab.build(tokenize(p.en) for p in splits.train)
+    names = {t for name in PROPER_NAMES for t in tokenize(name)}  # kept <unk>: copied through when translating
+    src_vocab = Vocab.build((tokenize(p.fr) for p in splits.train), exclude=names)
+    tgt_vocab = Vocab.build((tokenize(p.en) for p in splits.train), exclude=names)
+    tgt_vocab.cased = frozenset(capitalized_words(p.en for p in splits.train))
     model = Seq2Seq(ModelConfig(len(src_vocab), len(tgt_vocab), cfg.emb_dim, cfg.hidden_dim, cfg.dropout)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID)
