@@ -84,9 +84,9 @@ def test_first_deploy_creates_everything(cfg):
     assert sorted(d.changes.created) == sorted([
         "role ltk-translator-role", "function ltk-translator-slim", "function ltk-translator-torch",
         "http-api ltk-translator-api", "integration lambda-proxy", "route POST /translate", "route GET /health",
-        "route GET /", "stage $default", "permission ltk-translator-api-invoke",
+        "route GET /", "route GET /vocabulary", "stage $default", "permission ltk-translator-api-invoke",
         "log group /aws/lambda/ltk-translator-slim", "log group /aws/lambda/ltk-translator-torch"])
-    assert inventory(cfg) == {"roles": 1, "policies": 1, "functions": 2, "apis": 1, "routes": 3,
+    assert inventory(cfg) == {"roles": 1, "policies": 1, "functions": 2, "apis": 1, "routes": 4,
                               "integrations": 1, "stages": 1, "permissions": 1, "log_groups": 2}
     assert d.url == d.api.endpoint and d.url.startswith("https://")
     assert load_state()["deployment"]["api_id"] == d.api.api_id
