@@ -27,7 +27,8 @@ def image_layers(cfg: KitConfig, repository: str) -> Layers:
             return {}
         images = ecr.batch_get_image(repositoryName=repository, acceptedMediaTypes=list(ALL_MANIFEST_TYPES),
                                      imageIds=[{"imageDigest": d["imageDigest"]} for d in details])["images"]
-    tags = {d["imageDigest"]: ",".join(d["imageTags"]) for d in details}
+    # an image's runtime tag names its bar; a deployed image also carries live-* tags (helpers.build.live_tags)
+    tags = {d["imageDigest"]: ", ".join(sorted(d["imageTags"], key=lambda t: t.startswith("live-"))) for d in details}
     return {tags[i["imageId"]["imageDigest"]]: [(x["digest"], int(x["size"]))
                                                  for x in json.loads(i["imageManifest"]).get("layers", [])]
             for i in images}

@@ -142,7 +142,8 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         image=rec.container_image,
         command=[rec.handler],
         entrypoint=entrypoint,
-        environment=env,
+        environment={"PYTHONUNBUFFERED": "1", **env},  # the function's prints stream before its REPORT, as on
+        # the host path (launchers.py): a block-buffered pipe would hold them back until the process exits
         ports={f"{RIE_PORT}/tcp": ("127.0.0.1", port)},
         user=SANDBOX_USER,
         read_only=True,
