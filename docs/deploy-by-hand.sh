@@ -86,6 +86,9 @@ aws apigatewayv2 create-route --api-id "${API_ID}" --route-key 'GET /health' --t
 # route GET /
 aws apigatewayv2 create-route --api-id "${API_ID}" --route-key 'GET /' --target "integrations/${INTEGRATION_ID}"
 
+# route GET /vocabulary
+aws apigatewayv2 create-route --api-id "${API_ID}" --route-key 'GET /vocabulary' --target "integrations/${INTEGRATION_ID}"
+
 # publish it: the $default stage, throttled
 aws apigatewayv2 create-stage --api-id "${API_ID}" --stage-name '$default' --auto-deploy \
   --default-route-settings '{"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 5.0}' --tags '{"project": "lambda-torch-kit", "kit-prefix": "ltk"}'

@@ -19,7 +19,8 @@ from helpers.cleanup import cleanup_commands, delete_kit_resources, find_kit_res
 from helpers.core.config import get_config
 from helpers.core.shell_commands import Command, quote
 from helpers.core.state import save_state
-from helpers.deploy import ROUTES, Changes, calls, deploy, deploy_commands
+from helpers.core.changes import Changes
+from helpers.deploy import ROUTES, calls, deploy, deploy_commands
 from helpers.sagemaker import serverless_commands
 from helpers.sagemaker.endpoint import ensure_endpoint_config, ensure_model
 from helpers.sagemaker.execution_role import ensure_execution_role

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from helpers.aws import client
 from helpers.core.config import get_config
-from helpers.deploy.settings import Changes
+from helpers.core.changes import Changes
 from local_aws.sagemaker.control_plane import _strip_empty, allows
 
 SEED = "Les deux chiens marchent dans le parc."

@@ -6,7 +6,7 @@ from helpers.deploy.http_api import (HttpApi, api_base_url, ensure_api, ensure_h
                                      ensure_invoke_permission, ensure_routes, ensure_stage)
 from helpers.deploy.role import BASIC_EXECUTION_POLICY, LOG_POLICY_NAME, TRUST_POLICY, ensure_role, log_policy
 from helpers.deploy.settings import (CORS, HEALTH_WAIT_S, INTEGRATION_TIMEOUT_MS, LOG_RETENTION_DAYS, MEMORY_MB,
-                                     RESERVED_CONCURRENCY, ROUTES, STAGE, THROTTLING, TIMEOUT_S, Changes, api_name,
+                                     RESERVED_CONCURRENCY, ROUTES, STAGE, THROTTLING, TIMEOUT_S, api_name,
                                      function_name, log_group_name, role_name)
 
 __all__ = ["Deployment", "deploy", "pushed_images", "where_it_runs", "Function", "ensure_function", "ensure_log_group",
@@ -14,4 +14,4 @@ __all__ = ["Deployment", "deploy", "pushed_images", "where_it_runs", "Function",
            "ensure_integration", "ensure_invoke_permission", "ensure_routes", "ensure_stage", "BASIC_EXECUTION_POLICY",
            "LOG_POLICY_NAME", "TRUST_POLICY", "ensure_role", "log_policy", "CORS", "HEALTH_WAIT_S",
            "INTEGRATION_TIMEOUT_MS", "LOG_RETENTION_DAYS", "MEMORY_MB", "RESERVED_CONCURRENCY", "ROUTES", "STAGE",
-           "THROTTLING", "TIMEOUT_S", "Changes", "api_name", "function_name", "log_group_name", "role_name"]
+           "THROTTLING", "TIMEOUT_S", "api_name", "function_name", "log_group_name", "role_name"]

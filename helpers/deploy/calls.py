@@ -9,8 +9,6 @@ import shlex
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +21,8 @@ from helpers.core.errors import KitError
 from helpers.core.progress import progress
 from helpers.deploy.function import wait_until_ready, wake_if_inactive
 from helpers.deploy.reports import Report, decode_log_tail, reports_in, summarize
-from helpers.deploy.settings import HEALTH_WAIT_S, Changes, error_code
+from helpers.core.changes import error_code
+from helpers.deploy.settings import HEALTH_WAIT_S
 
 HTTP_TIMEOUT_S = 35  # a little over the API's own 30 s integration limit
 COLD_START_TRIES = 3  # Lambda may initialise an environment before the call: then ask for a new one again
@@ -212,19 +211,7 @@ def summary_rows(measurements: dict[str, Measurement]) -> list[dict[str, Any]]:
     return rows
 
 
-# ---------------------------------------------------------------- 03's cells: one deploy step, the curl step
-
-
-@contextmanager
-def deploy_step() -> Iterator[Changes]:
-    """Run one deploy step (an `ensure_*` call given the yielded Changes) with AWS failures as one KitError
-    sentence, then print what it created, updated in place, or found already as wanted."""
-    changes = Changes()
-    with aws.aws_errors():
-        yield changes
-    said = [f"created {', '.join(changes.created)}"] if changes.created else []
-    said += [f"already there, brought up to date: {', '.join(changes.updated)}"] if changes.updated else []
-    print("; ".join(said) or "already there, nothing to change", *changes.notes, sep="\n")
+# ---------------------------------------------------------------- 03's cells: the curl step
 
 
 def invoke_permissions(cfg: KitConfig, function_name: str) -> list[str]:

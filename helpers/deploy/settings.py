@@ -6,10 +6,6 @@ the seed's 5000 MB / 300 s only raised the price of every second.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from botocore.exceptions import ClientError
-
 from helpers.core.config import KitConfig
 from helpers.core.aws_facts.image_manifests import IMAGE_LIMIT_BYTES as LAMBDA_IMAGE_LIMIT_BYTES  # noqa: F401 - Lambda's limit
 
@@ -26,15 +22,6 @@ INTEGRATION_TIMEOUT_MS = 29_000
 ROLE_RETRY_S = 120  # IAM is eventually consistent: a new role can take a few seconds to be assumable
 LOG_RETENTION_DAYS = 7  # CloudWatch Logs keeps stored logs forever (and bills them) unless told otherwise
 HEALTH_WAIT_S = 30  # after a deploy, GET /health must answer 200 within this (new API + cold start)
-
-
-@dataclass
-class Changes:
-    """What a deploy run did, resource by resource ("function ltk-translator-slim")."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def role_name(cfg: KitConfig) -> str:
@@ -55,12 +42,3 @@ def log_group_name(function: str) -> str:
 def api_name(cfg: KitConfig) -> str:
     """The HTTP API's name, e.g. `ltk-translator-api`."""
     return cfg.name("translator-api")
-
-
-def waiter_config(cfg: KitConfig) -> dict[str, int]:
-    return {"Delay": 5, "MaxAttempts": 60} if cfg.target == "aws" else {"Delay": 1, "MaxAttempts": 60}
-
-
-def error_code(err: ClientError) -> str:
-    return err.response.get("Error", {}).get("Code", "")
-

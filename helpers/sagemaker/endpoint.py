@@ -18,10 +18,10 @@ from botocore.exceptions import ClientError
 
 from helpers import aws
 from helpers.build.live_tags import digest_of, mark_live, repository_of
+from helpers.core.changes import Changes
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.deploy.function import ensure_tagged_log_group
-from helpers.deploy.settings import Changes
 from helpers.sagemaker.sdk import sdk_args
 from helpers.sagemaker.serverless_settings import (MAX_CONCURRENCY, MEMORY_MB, POLL_S, ROLE_RETRY_S, VARIANT, WAIT_S,
                                                    config_name, endpoint_name, is_kit_name, log_group_name, model_name)

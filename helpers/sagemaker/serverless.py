@@ -9,12 +9,12 @@ import time
 from dataclasses import asdict
 
 from helpers.build.ecr import REPOSITORY
+from helpers.core.changes import Changes
 from helpers.core.config import KitConfig
 from helpers.core.state import save_state
 from helpers.core.errors import KitError
 from helpers.deploy.deployment import pushed_images
 from helpers.deploy.function import image_architecture
-from helpers.deploy.settings import Changes
 from helpers.sagemaker.endpoint import ServerlessEndpoint, deploy_endpoint
 from helpers.sagemaker.execution_role import ensure_execution_role
 from helpers.sagemaker.serverless_settings import ARCHITECTURE
