@@ -113,7 +113,7 @@ def test_redeploy_updates_and_creates_nothing(cfg):
     fn = aws.client("lambda", cfg).get_function(FunctionName="ltk-translator-slim")
     assert fn["Code"]["ImageUri"] == f"{REPO}:slim-v2"
     assert fn["Configuration"]["MemorySize"] == 256
-    assert second.functions["torch"].memory_mb == deploy.MEMORY_MB["torch"]
+    assert second.functions["torch"].memory_mb == deploy.FUNCTION_MEMORY_MB["torch"]
 
 
 @pytest.fixture(scope="class")

@@ -14,8 +14,8 @@ from helpers.core.changes import Changes, error_code, waiter_config
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.state import load_state
-from helpers.deploy.settings import (LOG_RETENTION_DAYS, MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S, TIMEOUT_S,
-                                     function_name, log_group_name, role_name)
+from helpers.deploy.settings import (LOG_RETENTION_DAYS, FUNCTION_MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S,
+                                     TIMEOUT_S, function_name, function_log_group, role_name)
 
 @dataclass(frozen=True)
 class Function:
@@ -63,7 +63,7 @@ def _retry_until_role_assumable(cfg: KitConfig, call: Callable[[], dict[str, Any
 def ensure_log_group(cfg: KitConfig, function: str, changes: Changes) -> str:
     """The function's log group, `/aws/lambda/<function>`, tagged and with a LOG_RETENTION_DAYS retention (Lambda
     would create it on first use, kept forever); its name."""
-    return ensure_tagged_log_group(cfg, log_group_name(function), changes)
+    return ensure_tagged_log_group(cfg, function_log_group(function), changes)
 
 
 def ensure_tagged_log_group(cfg: KitConfig, group: str, changes: Changes) -> str:
@@ -144,7 +144,7 @@ def ensure_function(
     lam, name = aws.client("lambda", cfg), function_name(cfg, runtime)
     arch = image_architecture(cfg, image_uri)
     settings = {
-        "Role": role_arn, "MemorySize": memory_mb or MEMORY_MB[runtime], "Timeout": timeout_s,
+        "Role": role_arn, "MemorySize": memory_mb or FUNCTION_MEMORY_MB[runtime], "Timeout": timeout_s,
         "Environment": {"Variables": {"MODEL_RUNTIME": runtime}},
         "Description": f"lambda-torch-kit French-to-English translator ({runtime} runtime)",
     }

@@ -11,8 +11,8 @@ from typing import Any
 from helpers.build.push_plan import plan_header
 from helpers.core.config import KitConfig
 from helpers.deploy import cost
-from helpers.deploy.settings import (LOG_RETENTION_DAYS, MEMORY_MB, RESERVED_CONCURRENCY, THROTTLING, TIMEOUT_S,
-                                     api_name, function_name, log_group_name, role_name)
+from helpers.deploy.settings import (LOG_RETENTION_DAYS, FUNCTION_MEMORY_MB, RESERVED_CONCURRENCY, THROTTLING,
+                                     TIMEOUT_S, api_name, function_name, function_log_group, role_name)
 
 TUTORIAL_REQUESTS = 1_000  # a learner's month: a few hundred calls from the notebooks, a few hundred by hand
 LOG_BYTES_PER_CALL = 400  # START, END and REPORT lines plus one line of the handler's own output
@@ -48,12 +48,13 @@ def deployment_plan(cfg: KitConfig, runtimes: list[str], image_gb: float | None 
     rate, burst = THROTTLING["ThrottlingRateLimit"], THROTTLING["ThrottlingBurstLimit"]
     lines = [plan_header(cfg, "03 will create"),
              f"  IAM role {role_name(cfg)} (may write only its functions' log groups)",
-             *[f"  log group {log_group_name(f)} ({LOG_RETENTION_DAYS}-day retention)" for f in functions],
-             *[f"  Lambda function {function_name(cfg, rt)} (image, {MEMORY_MB[rt]} MB, {TIMEOUT_S} s timeout, "
+             *[f"  log group {function_log_group(f)} ({LOG_RETENTION_DAYS}-day retention)" for f in functions],
+             *[f"  Lambda function {function_name(cfg, rt)} (image, {FUNCTION_MEMORY_MB[rt]} MB, {TIMEOUT_S} s "
+               "timeout, "
                f"reserved concurrency {RESERVED_CONCURRENCY})" for rt in runtimes],
              f"  HTTP API {api_name(cfg)} ($default stage: {burst:.0f} burst, {rate:g} requests/s) in front of "
              f"{function_name(cfg)}"]
-    memory = MEMORY_MB[cfg.runtime]
+    memory = FUNCTION_MEMORY_MB[cfg.runtime]
     tutorial = cost.monthly_cost(TUTORIAL_REQUESTS, TIMEOUT_S * 1000, memory, architecture,
                                  log_bytes=LOG_BYTES_PER_CALL, image_gb=image_gb)
     worst = cost.worst_case(TIMEOUT_S * 1000, memory, architecture, rate, RESERVED_CONCURRENCY,

@@ -18,7 +18,7 @@ from helpers.deploy.settings import role_name
 
 BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"  # too broad: detached
 LOG_POLICY_NAME = "write-own-logs"
-TRUST_POLICY = {
+LAMBDA_TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],
@@ -48,10 +48,10 @@ def ensure_role(cfg: KitConfig, changes: Changes) -> str:
                             cfg.attendee)
         if clash:
             raise KitError(clash)
-        changed = update_role(iam, role, TRUST_POLICY, cfg.tags)
+        changed = update_role(iam, role, LAMBDA_TRUST_POLICY, cfg.tags)
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(
-            RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY), Tags=tags,
+            RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY), Tags=tags,
             Description="lambda-torch-kit translator: write its own CloudWatch logs, nothing else", **cfg.role_extras(),
         )["Role"]
         iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from helpers.core.config import KitConfig
 from helpers.core.aws_facts.image_manifests import IMAGE_LIMIT_BYTES as LAMBDA_IMAGE_LIMIT_BYTES  # noqa: F401 - Lambda's limit
 
-MEMORY_MB = {"slim": 512, "torch": 1024}
+FUNCTION_MEMORY_MB = {"slim": 512, "torch": 1024}
 TIMEOUT_S = 30  # an HTTP API waits at most 30 s for its integration, so a longer timeout only bills stuck calls
 RESERVED_CONCURRENCY = 5  # at most 5 copies run at once: a runaway client cannot run up the bill
 THROTTLING = {"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 5.0}
@@ -34,7 +34,7 @@ def function_name(cfg: KitConfig, runtime: str | None = None) -> str:
     return cfg.name(f"translator-{runtime or cfg.runtime}")
 
 
-def log_group_name(function: str) -> str:
+def function_log_group(function: str) -> str:
     """The log group Lambda writes a function's logs to, e.g. `/aws/lambda/ltk-translator-slim`."""
     return f"/aws/lambda/{function}"
 

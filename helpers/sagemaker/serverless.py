@@ -46,9 +46,9 @@ def require_serverless_architecture(cfg: KitConfig, image_uri: str) -> None:
                        "build_images(..., arch=\"x86_64\")), push it, then re-run this cell.")
 
 
-def force_cold_start(cfg: KitConfig) -> ServerlessEndpoint:
+def force_endpoint_cold_start(cfg: KitConfig) -> ServerlessEndpoint:
     """Make SageMaker provision new capacity (an update to a new model environment), as Lambda's cold start is forced
-    by a configuration change (helpers.deploy.calls.force_cold_start). Takes minutes on AWS (Updating)."""
+    by a configuration change (helpers.deploy.calls.force_function_cold_start). Takes minutes on AWS (Updating)."""
     return deploy_serverless(cfg, env={"KIT_COLD_START": str(time.time_ns())})
 
 
