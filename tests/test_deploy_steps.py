@@ -48,19 +48,23 @@ def test_updated_means_really_changed(cfg, capsys):
     an API whose CORS drifted; re-running right after lists nothing."""
     with aws.deploy_step() as changes:
         deploy.ensure_api(cfg, deploy.ensure_role(cfg, changes) and changes)
+        deploy.ensure_log_group(cfg, "ltk-translator-slim", changes)
     iam, gw = boto3.client("iam"), boto3.client("apigatewayv2")
     iam.tag_role(RoleName="ltk-translator-role", Tags=[{"Key": "project", "Value": "someone-else"}])
     api_id = gw.get_apis()["Items"][0]["ApiId"]
     gw.update_api(ApiId=api_id, CorsConfiguration={"AllowOrigins": ["https://example.com"]})
+    boto3.client("logs").put_retention_policy(logGroupName="/aws/lambda/ltk-translator-slim", retentionInDays=30)
     capsys.readouterr()
-    for expected in (["http-api ltk-translator-api", "role ltk-translator-role"], []):
+    drifted = ["http-api ltk-translator-api", "log group /aws/lambda/ltk-translator-slim", "role ltk-translator-role"]
+    for expected in (drifted, []):
         with aws.deploy_step() as changes:
             deploy.ensure_api(cfg, changes)
             deploy.ensure_role(cfg, changes)
+            deploy.ensure_log_group(cfg, "ltk-translator-slim", changes)
         assert sorted(changes.updated) == expected and changes.created == []
     assert capsys.readouterr().out.splitlines() == [
-        "already there, brought up to date: http-api ltk-translator-api, role ltk-translator-role",
-        "already there, nothing to change"]
+        "already there, brought up to date: http-api ltk-translator-api, role ltk-translator-role, "
+        "log group /aws/lambda/ltk-translator-slim", "already there, nothing to change"]
 
 
 def test_a_denied_step_is_one_sentence(cfg, monkeypatch):

@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError
 
 from helpers.core.config import KitConfig
 
+LOG_RETENTION_DAYS = 7  # CloudWatch Logs keeps stored logs forever (and bills them) unless told otherwise
+
 
 @dataclass
 class Changes:
@@ -64,3 +66,23 @@ def update_role(iam: Any, role: dict[str, Any], trust: dict[str, Any], tags: dic
         iam.tag_role(RoleName=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
         changed = True
     return changed
+
+
+def put_log_group(logs: Any, group: str, tags: dict[str, str], changes: Changes) -> str:
+    """The log group `group` (a function's or an endpoint's), created ahead of the service that writes to it, with
+    the kit's tags and a LOG_RETENTION_DAYS retention (`logs`: a CloudWatch Logs client); its name. An existing
+    group is re-tagged (TagResource merges) and listed as updated only when its retention had to change."""
+    try:
+        logs.create_log_group(logGroupName=group, tags=tags)
+        changes.created.append(f"log group {group}")
+        retention = None
+    except logs.exceptions.ResourceAlreadyExistsException:
+        found = next(g for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+                     if g["logGroupName"] == group)
+        logs.tag_resource(resourceArn=found.get("logGroupArn") or found["arn"].removesuffix(":*"), tags=tags)
+        retention = found.get("retentionInDays")
+        if retention != LOG_RETENTION_DAYS:
+            changes.updated.append(f"log group {group}")
+    if retention != LOG_RETENTION_DAYS:
+        logs.put_retention_policy(logGroupName=group, retentionInDays=LOG_RETENTION_DAYS)
+    return group

@@ -44,7 +44,7 @@ def role_commands(cfg: KitConfig, account: str) -> list[Command]:
 
 def log_group_commands(cfg: KitConfig, group: str) -> list[Command]:
     """A service's log group, created ahead of the service with the kit's tags and a retention
-    (function.ensure_tagged_log_group)."""
+    (helpers.core.changes.put_log_group)."""
     return [aws_command("logs", "CreateLogGroup", {"logGroupName": group, "tags": cfg.tags},
                         f"the log group {group}, created first so that it gets a retention"),
             aws_command("logs", "PutRetentionPolicy", {"logGroupName": group, "retentionInDays": LOG_RETENTION_DAYS})]

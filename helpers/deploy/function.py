@@ -10,11 +10,11 @@ from botocore.exceptions import ClientError, WaiterError
 
 from helpers import aws
 from helpers.build.live_tags import mark_live, repository_of
-from helpers.core.changes import Changes, error_code, waiter_config
+from helpers.core.changes import Changes, error_code, put_log_group, waiter_config
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.state import load_state
-from helpers.deploy.settings import (LOG_RETENTION_DAYS, FUNCTION_MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S,
+from helpers.deploy.settings import (FUNCTION_MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S,
                                      TIMEOUT_S, function_name, function_log_group, role_name)
 
 @dataclass(frozen=True)
@@ -63,22 +63,7 @@ def _retry_until_role_assumable(cfg: KitConfig, call: Callable[[], dict[str, Any
 def ensure_log_group(cfg: KitConfig, function: str, changes: Changes) -> str:
     """The function's log group, `/aws/lambda/<function>`, tagged and with a LOG_RETENTION_DAYS retention (Lambda
     would create it on first use, kept forever); its name."""
-    return ensure_tagged_log_group(cfg, function_log_group(function), changes)
-
-
-def ensure_tagged_log_group(cfg: KitConfig, group: str, changes: Changes) -> str:
-    """The log group `group` (a service's, e.g. a SageMaker endpoint's), created ahead of the service with the kit's
-    tags and a LOG_RETENTION_DAYS retention; its name."""
-    logs = aws.client("logs", cfg)
-    try:
-        logs.create_log_group(logGroupName=group, tags=cfg.tags)
-        changes.created.append(f"log group {group}")
-    except logs.exceptions.ResourceAlreadyExistsException:
-        found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
-        arn = next(g.get("logGroupArn") or g["arn"].removesuffix(":*") for g in found if g["logGroupName"] == group)
-        logs.tag_resource(resourceArn=arn, tags=cfg.tags)
-    logs.put_retention_policy(logGroupName=group, retentionInDays=LOG_RETENTION_DAYS)
-    return group
+    return put_log_group(aws.client("logs", cfg), function_log_group(function), cfg.tags, changes)
 
 
 def wait_until_ready(cfg: KitConfig, lam: Any, name: str, waiter: str = "function_updated_v2") -> None:

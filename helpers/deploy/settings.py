@@ -6,6 +6,7 @@ the seed's 5000 MB / 300 s only raised the price of every second.
 """
 from __future__ import annotations
 
+from helpers.core.changes import LOG_RETENTION_DAYS  # noqa: F401 - 7 days; defined where 03 and 03b share it
 from helpers.core.config import KitConfig
 from helpers.core.aws_facts.image_manifests import IMAGE_LIMIT_BYTES as LAMBDA_IMAGE_LIMIT_BYTES  # noqa: F401 - Lambda's limit
 
@@ -20,7 +21,6 @@ ROUTES = ("POST /translate", "GET /health", "GET /", "GET /vocabulary")
 STAGE = "$default"
 INTEGRATION_TIMEOUT_MS = 29_000
 ROLE_RETRY_S = 120  # IAM is eventually consistent: a new role can take a few seconds to be assumable
-LOG_RETENTION_DAYS = 7  # CloudWatch Logs keeps stored logs forever (and bills them) unless told otherwise
 HEALTH_WAIT_S = 30  # after a deploy, GET /health must answer 200 within this (new API + cold start)
 
 

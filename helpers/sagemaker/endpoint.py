@@ -18,10 +18,9 @@ from botocore.exceptions import ClientError
 
 from helpers import aws
 from helpers.build.live_tags import digest_of, mark_live, repository_of
-from helpers.core.changes import Changes
+from helpers.core.changes import Changes, put_log_group
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from helpers.deploy.function import ensure_tagged_log_group
 from helpers.sagemaker.sdk import sdk_args
 from helpers.sagemaker.serverless_settings import (MAX_CONCURRENCY, ENDPOINT_MEMORY_MB, POLL_S, ROLE_RETRY_S, VARIANT,
                                                    WAIT_S, config_name, endpoint_name, is_kit_name, endpoint_log_group,
@@ -135,7 +134,7 @@ def ensure_endpoint(cfg: KitConfig, config: str, changes: Changes) -> Any:
     from sagemaker.core.resources import Endpoint
 
     args, name = sdk_args(cfg), endpoint_name(cfg)
-    ensure_tagged_log_group(cfg, endpoint_log_group(name), changes)  # before SageMaker writes to it (7-day retention)
+    put_log_group(aws.client("logs", cfg), endpoint_log_group(name), cfg.tags, changes)  # before SageMaker writes
     endpoint = _get(Endpoint, endpoint_name=name, **args)
     if endpoint is not None and wait_for_endpoint(cfg, endpoint).endpoint_status == "Failed":
         _delete_failed(cfg, endpoint, changes)
