@@ -139,12 +139,13 @@ def sweep_runtime(root: TaskRoot, peak_rss_mib: float, n: int, settings: tuple[i
 def memory_report(roots: dict[str, TaskRoot], peak_rss_mib: dict[str, float], n: int,
                   tick: Any = None) -> dict[str, Any]:
     """Per runtime: configured memory (03's setting), peak RSS, the sweep, and the chosen setting."""
-    from helpers.deploy.settings import MEMORY_MB
+    from helpers.deploy.settings import FUNCTION_MEMORY_MB
 
     where = cgroup_cpu_dir()
     out: dict[str, Any] = {"method": f"cgroup {where[1]} CPU quota, period {PERIOD_US // 1000} ms" if where else None}
     for runtime, root in roots.items():
-        entry: dict[str, Any] = {"configured_mb": MEMORY_MB.get(runtime), "peak_rss_mib": peak_rss_mib.get(runtime)}
+        entry: dict[str, Any] = {"configured_mb": FUNCTION_MEMORY_MB.get(runtime),
+                                 "peak_rss_mib": peak_rss_mib.get(runtime)}
         if where is None:
             entry["skipped"] = "no writable cgroup CPU controller (needs Linux and root): CPU share not emulated"
         else:

@@ -28,6 +28,7 @@ from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionE
                                  SSOError, TokenRetrievalError)
 
 from helpers.core.aws_facts.account import LOCAL_CREDENTIALS
+from helpers.core.changes import Changes
 from helpers.core.config import OPT_IN_REGIONS, KitConfig, get_config
 from helpers.core.errors import KitError
 
@@ -204,6 +205,16 @@ def aws_errors() -> Iterator[None]:
             raise KitError(f"The AWS configuration is broken ({e}): fix ~/.aws/config and ~/.aws/credentials "
                            "(or unset AWS_PROFILE), then re-run.") from None
         raise
+
+
+@contextmanager
+def deploy_step() -> Iterator[Changes]:
+    """Run one deploy step (an `ensure_*` call given the yielded Changes) with AWS failures as one KitError
+    sentence, then print what it created, really changed, or found already as wanted."""
+    changes = Changes()
+    with aws_errors():
+        yield changes
+    print(changes.summary())
 
 
 def pages(call: Callable[..., dict[str, Any]], key: str, **kwargs: Any) -> list[dict[str, Any]]:

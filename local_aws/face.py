@@ -62,10 +62,10 @@ def advance_clock(days: float, region: str) -> LocalClock:
 
 def where_function_runs(image_uri: str) -> str:
     """Which local path a Lambda function with this image takes (a container, or a host process), in words."""
-    from local_aws.awslambda.launchers import runner_description
+    from local_aws.awslambda.launchers import launcher_description
 
     rec = find_image(image_uri)
-    return runner_description(rec) if rec else NOT_STORED
+    return launcher_description(rec) if rec else NOT_STORED
 
 
 def where_endpoint_serves(image_uri: str) -> str:

@@ -132,6 +132,29 @@ def test_face_rule_catches_a_planted_violation() -> None:
     assert reaches_inside_emulator(planted) == ["helpers.deploy.calls -> local_aws.stack.control"]
 
 
+NOTEBOOK_STAGE = {"00_facilitator": "helpers.workshop", "01_train": "helpers.train", "02_build_image": "helpers.build",
+                  "03_deploy_lambda": "helpers.deploy", "03b_sagemaker_serverless": "helpers.sagemaker",
+                  "04_cleanup": "helpers.cleanup"}
+
+
+def later_stage_imports(notebook: str, imported: set[str]) -> list[str]:
+    """What `notebook` imports from a layer above its own stage's (02 may use core, aws, train, build; not deploy)."""
+    own = layer(NOTEBOOK_STAGE[notebook])
+    return sorted(i for i in imported if (lay := layer(i)) is not None and lay > own)  # type: ignore[operator]
+
+
+def test_notebooks_import_nothing_of_a_later_stage() -> None:
+    found = {p.stem: later_stage_imports(p.stem, notebook_imports(p))
+             for p in sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))}
+    assert set(found) == set(NOTEBOOK_STAGE), "give each notebook its stage in NOTEBOOK_STAGE"
+    assert not any(found.values()), {k: v for k, v in found.items() if v}
+
+
+def test_later_stage_rule_catches_a_planted_violation() -> None:
+    assert later_stage_imports("02_build_image", {"helpers.deploy.plan", "helpers.build", "helpers.aws"}) == [
+        "helpers.deploy.plan"]
+
+
 def notebook_imports(path: Path) -> set[str]:
     """What a notebook's code cells import (as imports_of reads a module)."""
     import nbformat

@@ -71,7 +71,7 @@ def test_deploying_under_a_prefix_another_attendee_owns_is_refused() -> None:
     from helpers.core.config import KitConfig
     from helpers.core.errors import KitError
     from helpers.deploy.role import ensure_role
-    from helpers.deploy.settings import Changes
+    from helpers.core.changes import Changes
 
     bob = KitConfig(target="aws", prefix="ws-bob", attendee="ws-bob",
                     tags={"project": "lambda-torch-kit", "kit-prefix": "ws-bob", "kit-attendee": "ws-bob"})

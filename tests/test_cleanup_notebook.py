@@ -12,7 +12,7 @@ from helpers.cleanup import find_kit_resources, kit_processes_left
 from helpers.core.config import get_config
 from helpers.core.paths import kit_home
 from helpers.core.state import load_state, save_state
-from helpers.deploy.settings import Changes
+from helpers.core.changes import Changes
 from local_aws.stack.control import running_stack, stop_stack
 from helpers.run_notebooks import run_notebook
 from test_local_stack import push_test_image

@@ -19,11 +19,12 @@ from helpers.cleanup import cleanup_commands, delete_kit_resources, find_kit_res
 from helpers.core.config import get_config
 from helpers.core.shell_commands import Command, quote
 from helpers.core.state import save_state
-from helpers.deploy import ROUTES, Changes, calls, deploy, deploy_commands
+from helpers.core.changes import Changes
+from helpers.deploy import ROUTES, calls, deploy, deploy_commands
 from helpers.sagemaker import serverless_commands
 from helpers.sagemaker.endpoint import ensure_endpoint_config, ensure_model
 from helpers.sagemaker.execution_role import ensure_execution_role
-from helpers.sagemaker.serverless_settings import MAX_CONCURRENCY, MEMORY_MB, endpoint_name
+from helpers.sagemaker.serverless_settings import MAX_CONCURRENCY, ENDPOINT_MEMORY_MB, endpoint_name
 
 from boto_recording import hook_new_clients, stand_in_image
 
@@ -111,7 +112,7 @@ def test_the_commands_shown_send_what_the_helpers_send(sent: Sent, tmp_path: Pat
     changes = Changes()
     sm_role = ensure_execution_role(cfg, repo, changes)
     model = ensure_model(cfg, "slim", pushed.uri, sm_role, {"MODEL_RUNTIME": "slim"}, changes)
-    config = ensure_endpoint_config(cfg, model, MEMORY_MB["slim"], MAX_CONCURRENCY, changes)
+    config = ensure_endpoint_config(cfg, model, ENDPOINT_MEMORY_MB["slim"], MAX_CONCURRENCY, changes)
     sm_shown = (serverless_commands.role_commands(cfg, account, repo)
                 + serverless_commands.endpoint_commands(cfg, "slim", pushed.uri, sm_role, model, config))
     # the endpoint's log group comes with the endpoint: its commands are log_group_commands, checked above

@@ -122,7 +122,8 @@ def test_worst_case_is_the_throttle_rate_all_month_with_compute_capped_by_concur
 
 def test_plans_name_every_resource_and_the_monthly_cost(kit_home):
     from helpers.core.config import get_config
-    from helpers.deploy.plan import deployment_plan, image_plan
+    from helpers.build.push_plan import image_plan
+    from helpers.deploy.plan import deployment_plan
 
     cfg = get_config(target="local", prefix="ws1")
     text = "\n".join(deployment_plan(cfg, ["slim", "torch"], image_gb=0.31))

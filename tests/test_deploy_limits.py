@@ -64,7 +64,8 @@ def test_the_plan_bills_the_stored_base_layers_and_the_functions_architecture(lo
 def test_the_emulated_lambda_fails_a_function_whose_image_is_over_10_gib(local_stack: Any) -> None:
     """As Lambda: "reached terminal FAILED state due to InvalidImage(SizeLimitExceeded: Uncompressed container image
     size exceeds 10 GiB limit)"."""
-    from helpers.deploy import Changes, ensure_role
+    from helpers.core.changes import Changes
+    from helpers.deploy import ensure_role
     from local_aws.ecr.images import ImageRecord, find_image, register_image
     from test_local_stack import push_test_image
 

@@ -14,6 +14,7 @@ from moto import mock_aws
 import helpers.aws as aws
 import helpers.deploy.calls as calls
 from helpers import deploy
+from helpers.core.changes import Changes
 from helpers.core.config import get_config
 from helpers.core.errors import KitError
 
@@ -33,16 +34,37 @@ def cfg(kit_home, monkeypatch):
 
 
 def test_each_step_says_created_then_reused(cfg, capsys):
-    with calls.deploy_step() as changes:
+    with aws.deploy_step() as changes:
         arn = deploy.ensure_role(cfg, changes)
     assert capsys.readouterr().out == "created role ltk-translator-role\n"
     assert arn.endswith(":role/ltk-translator-role")
-    with calls.deploy_step() as changes:
+    with aws.deploy_step() as changes:
         assert deploy.ensure_role(cfg, changes) == arn
-    assert capsys.readouterr().out == "already there, brought up to date: role ltk-translator-role\n"
-    with calls.deploy_step() as changes:
-        pass  # a step that found everything as wanted (e.g. an unchanged integration)
-    assert capsys.readouterr().out == "already there, nothing to change\n"
+    assert capsys.readouterr().out == "already there, nothing to change\n"  # found as wanted: not "updated"
+
+
+def test_updated_means_really_changed(cfg, capsys):
+    """`Changes.updated` lists a resource only when the step changed it: a role whose tag or trust policy drifted,
+    an API whose CORS drifted; re-running right after lists nothing."""
+    with aws.deploy_step() as changes:
+        deploy.ensure_api(cfg, deploy.ensure_role(cfg, changes) and changes)
+        deploy.ensure_log_group(cfg, "ltk-translator-slim", changes)
+    iam, gw = boto3.client("iam"), boto3.client("apigatewayv2")
+    iam.tag_role(RoleName="ltk-translator-role", Tags=[{"Key": "project", "Value": "someone-else"}])
+    api_id = gw.get_apis()["Items"][0]["ApiId"]
+    gw.update_api(ApiId=api_id, CorsConfiguration={"AllowOrigins": ["https://example.com"]})
+    boto3.client("logs").put_retention_policy(logGroupName="/aws/lambda/ltk-translator-slim", retentionInDays=30)
+    capsys.readouterr()
+    drifted = ["http-api ltk-translator-api", "log group /aws/lambda/ltk-translator-slim", "role ltk-translator-role"]
+    for expected in (drifted, []):
+        with aws.deploy_step() as changes:
+            deploy.ensure_api(cfg, changes)
+            deploy.ensure_role(cfg, changes)
+            deploy.ensure_log_group(cfg, "ltk-translator-slim", changes)
+        assert sorted(changes.updated) == expected and changes.created == []
+    assert capsys.readouterr().out.splitlines() == [
+        "already there, brought up to date: http-api ltk-translator-api, role ltk-translator-role, "
+        "log group /aws/lambda/ltk-translator-slim", "already there, nothing to change"]
 
 
 def test_a_denied_step_is_one_sentence(cfg, monkeypatch):
@@ -53,12 +75,12 @@ def test_a_denied_step_is_one_sentence(cfg, monkeypatch):
 
     monkeypatch.setattr(deploy, "ensure_role", denied)
     with pytest.raises(KitError, match="AWS refused CreateRole"):
-        with calls.deploy_step() as changes:
+        with aws.deploy_step() as changes:
             deploy.ensure_role(cfg, changes)
 
 
 def test_invoke_permission_names_the_api_it_allows(cfg):
-    changes = deploy.Changes()
+    changes = Changes()
     role = deploy.ensure_role(cfg, changes)
     lam = boto3.client("lambda", region_name="us-east-1")
     lam.create_function(FunctionName="ltk-translator-slim", Role=role, PackageType="Image", Code={"ImageUri": IMAGE})

@@ -114,7 +114,7 @@ def drift(cfg, d) -> None:
 
     iam, gw, lam = client("iam", cfg), client("apigatewayv2", cfg), client("lambda", cfg)
     role = d.role_arn.rsplit("/", 1)[1]
-    trust = deploy_role.TRUST_POLICY | {"Statement": deploy_role.TRUST_POLICY["Statement"] * 2}
+    trust = deploy_role.LAMBDA_TRUST_POLICY | {"Statement": deploy_role.LAMBDA_TRUST_POLICY["Statement"] * 2}
     iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(trust))
     iam.attach_role_policy(RoleName=role, PolicyArn=deploy_role.BASIC_EXECUTION_POLICY)
     gw.update_api(ApiId=d.api.api_id, CorsConfiguration={"AllowOrigins": ["https://elsewhere.example"]})
@@ -159,7 +159,7 @@ def test_a_full_run_needs_exactly_the_actions_of_the_policy(recorded: Recorder, 
     sagemaker.deploy_serverless(cfg)
     sagemaker.invoke(cfg, endpoint.name, {"sentence": "Bonjour."})
     sagemaker.measure_function(cfg, m.function, {"sentence": "Bonjour."}, warm_calls=1)
-    endpoint = sagemaker.force_cold_start(cfg)  # an update, and the replaced model and config deleted
+    endpoint = sagemaker.force_endpoint_cold_start(cfg)  # an update, and the replaced model and config deleted
     sagemaker.measure_endpoint(cfg, endpoint.name, endpoint.memory_mb, {"sentence": "Bonjour."}, warm_calls=1)
     repo = cfg.name(ecr.REPOSITORY)  # 04
     apply_lifecycle_policy(cfg, repo, lifecycle_policy())

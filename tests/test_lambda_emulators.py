@@ -132,7 +132,7 @@ def test_handler_exception_is_an_error_document_and_an_error_log_line(launch):
     assert set(doc) == {"errorMessage", "errorType", "requestId", "stackTrace"} and doc["requestId"]
     assert any("ltkapp.py" in frame for frame in doc["stackTrace"])
     assert "[ERROR] ValueError: boom: bad" in out
-    assert call(inst, {"n": 1})[0] == 200  # the sandbox survives a handler error
+    assert call(inst, {"n": 1})[0] == 200  # the instance survives a handler error
 
 
 def test_unserializable_result_and_bytes(launch):
@@ -182,11 +182,12 @@ def test_oversized_response_fails(launch):
 
 
 @pytest.fixture
-def sandbox(monkeypatch):
-    """A Sandbox whose runtime idles (the test speaks the Runtime API itself); its address, stopped after."""
+def instance(monkeypatch):
+    """An instance of the stand-in whose handler process idles (the test speaks the Runtime API itself); its address, stopped after."""
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    box = api_server.Sandbox([sys.executable, "-c", "import time; time.sleep(60)"], ("127.0.0.1", free_port()), 3.0, ACCOUNT_ID)
+    box = api_server.Instance([sys.executable, "-c", "import time; time.sleep(60)"], ("127.0.0.1", free_port()), 3.0,
+                              ACCOUNT_ID)
     yield box
     box.stop()
 
@@ -208,37 +209,37 @@ def _invoke_in_background(box, payload: bytes) -> dict:
     return result
 
 
-def test_runtime_api_contract(sandbox):
-    pending = _invoke_in_background(sandbox, b'{"a": 1}')
+def test_runtime_api_contract(instance):
+    pending = _invoke_in_background(instance, b'{"a": 1}')
     t0 = time.time()
-    status, headers, body = _runtime_call(sandbox, "GET", "/invocation/next")
+    status, headers, body = _runtime_call(instance, "GET", "/invocation/next")
     assert status == 200 and body == b'{"a": 1}'
     rid = headers["Lambda-Runtime-Aws-Request-Id"]
     assert re.fullmatch(r"[0-9a-f-]{36}", rid)
     assert 2500 <= int(headers["Lambda-Runtime-Deadline-Ms"]) - t0 * 1000 <= 3500  # now + the 3 s timeout
     assert headers["Lambda-Runtime-Invoked-Function-Arn"] == "arn:aws:lambda:us-east-1:123456789012:function:fn"
     assert headers["Lambda-Runtime-Trace-Id"].startswith("Root=1-")
-    assert _runtime_call(sandbox, "POST", "/invocation/not-the-id/response", b"{}")[0] == 400
-    assert _runtime_call(sandbox, "GET", "/invocation/nope")[0] == 404
-    assert _runtime_call(sandbox, "POST", f"/invocation/{rid}/response", b'{"ok": true}')[0] == 202
+    assert _runtime_call(instance, "POST", "/invocation/not-the-id/response", b"{}")[0] == 400
+    assert _runtime_call(instance, "GET", "/invocation/nope")[0] == 404
+    assert _runtime_call(instance, "POST", f"/invocation/{rid}/response", b'{"ok": true}')[0] == 202
     pending["thread"].join(10)
     assert pending["answer"] == (200, b'{"ok": true}')
-    assert _runtime_call(sandbox, "POST", f"/invocation/{rid}/response", b"{}")[0] == 400  # answered already
+    assert _runtime_call(instance, "POST", f"/invocation/{rid}/response", b"{}")[0] == 400  # answered already
 
 
-def test_init_error_endpoint_answers_the_waiting_invocation(sandbox):
-    pending = _invoke_in_background(sandbox, b"{}")
+def test_init_error_endpoint_answers_the_waiting_invocation(instance):
+    pending = _invoke_in_background(instance, b"{}")
     doc = b'{"errorMessage": "x", "errorType": "Runtime.ImportModuleError", "requestId": "", "stackTrace": []}'
-    assert _runtime_call(sandbox, "POST", "/init/error", doc)[0] == 202
+    assert _runtime_call(instance, "POST", "/init/error", doc)[0] == 202
     pending["thread"].join(10)
     assert pending["answer"] == (502, doc)
 
 
-def test_slow_init_counts_against_the_timeout(sandbox, monkeypatch):
+def test_slow_init_counts_against_the_timeout(instance, monkeypatch):
     monkeypatch.setattr(api_server, "INIT_LIMIT_S", 0.2)
-    pending = _invoke_in_background(sandbox, b"{}")
+    pending = _invoke_in_background(instance, b"{}")
     time.sleep(0.5)  # init takes longer than the (shortened) limit ...
-    status, headers, _ = _runtime_call(sandbox, "GET", "/invocation/next")
+    status, headers, _ = _runtime_call(instance, "GET", "/invocation/next")
     remaining_ms = int(headers["Lambda-Runtime-Deadline-Ms"]) - time.time() * 1000
     assert status == 200 and remaining_ms <= 2600  # ... so the deadline counts from the start of init, not from now
     pending["thread"].join(10)

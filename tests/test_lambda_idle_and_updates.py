@@ -9,7 +9,8 @@ from botocore.exceptions import WaiterError
 from helpers import cleanup
 from helpers.aws import client
 from helpers.core.config import get_config
-from helpers.deploy import Changes, ensure_function, ensure_role
+from helpers.core.changes import Changes
+from helpers.deploy import ensure_function, ensure_role
 from helpers.deploy.calls import invoke
 from test_local_stack import push_test_image
 from test_local_strictness import WAIT, _slow_pending  # noqa: F401 - updates stay InProgress 2 s (time to delete)

@@ -118,7 +118,8 @@ def test_end_to_end_the_deployed_function_keeps_answering(local_stack: Any, tail
     from helpers import cleanup
     from helpers.aws import client
     from helpers.core.config import get_config
-    from helpers.deploy import Changes, ensure_function, ensure_role
+    from helpers.core.changes import Changes
+    from helpers.deploy import ensure_function, ensure_role
     from helpers.deploy.calls import invoke
     from test_local_stack import push_test_image
 

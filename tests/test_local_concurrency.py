@@ -104,7 +104,7 @@ def test_concurrent_invocations_get_their_own_instances_then_stay_warm(runtime):
     assert sorted(r.payload for r in first) == [b"1", b"2", b"3"] and all(r.init_ms is not None for r in first)
     again = [lam.invoke(SPEC, b"{}") for _ in range(5)]  # one at a time: the warm ones serve them
     assert len(runtime["launched"]) == 3 and all(r.init_ms is None for r in again)
-    assert lam.environments.counts(SPEC.arn) == (0, 3)  # idle instances are kept
+    assert lam.pool.counts(SPEC.arn) == (0, 3)  # idle instances are kept
     pool.shutdown()
 
 

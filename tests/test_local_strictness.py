@@ -14,7 +14,8 @@ from helpers import cleanup
 from helpers.aws import client
 from helpers.core.config import get_config
 from helpers.core.errors import KitError
-from helpers.deploy import Changes, ensure_function, ensure_role, function_name
+from helpers.core.changes import Changes
+from helpers.deploy import ensure_function, ensure_role, function_name
 from local_aws.ecr.images import ImageRecord, register_image
 from helpers.core.aws_facts.image_manifests import INDEX_TYPES
 

@@ -36,7 +36,7 @@ def test_an_arm64_image_is_refused_before_anything_is_created(local_stack: Any) 
 
 
 def test_the_emulated_endpoint_fails_an_arm64_image(local_stack: Any) -> None:
-    from helpers.deploy.settings import Changes
+    from helpers.core.changes import Changes
     from helpers.sagemaker.execution_role import ensure_execution_role
 
     uri, sm = _arm64_image(), client("sagemaker")

@@ -7,7 +7,7 @@ from typing import Any
 
 from helpers.aws import client
 from helpers.core.config import get_config
-from helpers.deploy.settings import Changes
+from helpers.core.changes import Changes
 from helpers.sagemaker.endpoint import remove_replaced
 
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from helpers.aws import client
 from helpers.core.config import get_config
-from helpers.deploy.settings import Changes
+from helpers.core.changes import Changes
 from local_aws.sagemaker.control_plane import _strip_empty, allows
 
 SEED = "Les deux chiens marchent dans le parc."
@@ -188,10 +188,10 @@ def test_a_role_that_cannot_pull_the_image_fails_the_endpoint(endpoint: Any) -> 
 
 
 def test_update_starts_cold_and_metrics_and_logs_follow(endpoint: Any) -> None:
-    from helpers.sagemaker import force_cold_start, measure_endpoint
+    from helpers.sagemaker import force_endpoint_cold_start, measure_endpoint
 
     cfg = get_config()
-    updated = force_cold_start(cfg)
+    updated = force_endpoint_cold_start(cfg)
     assert updated.name == endpoint.name and updated.config != endpoint.config and updated.status == "InService"
     sm = client("sagemaker")
     assert [c["EndpointConfigName"] for c in sm.list_endpoint_configs()["EndpointConfigs"]
@@ -209,13 +209,13 @@ def test_with_an_engine_the_endpoint_runs_the_built_image(endpoint: Any, slim_im
     from helpers.core.engine import require_engine
     from local_aws.awslambda.container import LABEL
     from local_aws.ecr.images import find_image, register_image
-    from helpers.sagemaker import force_cold_start, invoke, where_it_serves
+    from helpers.sagemaker import force_endpoint_cold_start, invoke, where_it_serves
 
     cfg = get_config()
     rec = find_image(endpoint.image_uri)
     register_image(replace(rec, container_image=slim_image))  # as a push through an engine records it
     assert where_it_serves(cfg, endpoint.image_uri).startswith("the built image in a container")
-    updated = force_cold_start(cfg)  # the health check already ran the container; the next call starts it again
+    updated = force_endpoint_cold_start(cfg)  # the health check ran the container; the next call starts it again
     reply = invoke(cfg, updated.name, {"sentence": SEED})
     assert reply.status == 200 and reply.body["en"] == "The two dogs walk in the park."
     running = require_engine().containers.list(filters={"label": f"{LABEL}=sagemaker"})

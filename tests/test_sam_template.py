@@ -22,7 +22,7 @@ from helpers.core.errors import KitError
 from helpers.core.paths import REPO_ROOT
 from helpers.deploy import sam_cli
 from helpers.deploy.sam_template import TEMPLATE, default_context, drift, excerpt, load_template, resources
-from helpers.deploy.settings import MEMORY_MB, RESERVED_CONCURRENCY
+from helpers.deploy.settings import FUNCTION_MEMORY_MB, RESERVED_CONCURRENCY
 
 BUILD_CACHE = REPO_ROOT / ".kit" / "test-cache" / "container"  # shared with test_container_path (large wheels)
 NO_AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
@@ -113,7 +113,7 @@ def test_default_context_is_where_staging_puts_it(untrained_model_dir: Path, kit
 def test_excerpt_shows_one_resource() -> None:
     slim = excerpt("TranslatorSlim")
     assert slim.startswith("  TranslatorSlim:\n    Type: AWS::Serverless::Function")
-    assert f"MemorySize: {MEMORY_MB['slim']}" in slim and "Torch" not in slim and not slim.endswith("\n")
+    assert f"MemorySize: {FUNCTION_MEMORY_MB['slim']}" in slim and "Torch" not in slim and not slim.endswith("\n")
 
 
 def test_names_stay_apart_from_the_notebooks_and_samconfig_agrees() -> None:

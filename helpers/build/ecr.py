@@ -113,7 +113,7 @@ def _describe(ecr: Any, name: str, tag: str) -> dict[str, Any]:
 
 
 def register_staged(cfg: KitConfig, staged: StagedImage, repo: dict[str, Any]) -> PushedImage:
-    """Put the staged image in the emulated ECR (idempotent) and record its task root for the local runtime."""
+    """Put the staged image in the emulated ECR (idempotent) and record its task root for the local Lambda."""
     from local_aws.face import ImageRecord, register_image
 
     if cfg.target != "local":

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from helpers.aws import client
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from helpers.sagemaker.serverless_settings import POLL_S, WAIT_S, endpoint_name, execution_role_name, log_group_name
+from helpers.sagemaker.serverless_settings import POLL_S, WAIT_S, endpoint_name, execution_role_name, endpoint_log_group
 
 SAGEMAKER_KINDS = ("sagemaker_endpoints", "sagemaker_endpoint_configs", "sagemaker_models")
 _LISTS = {  # kind -> (list call, result key, name key, ARN key)
@@ -31,7 +31,7 @@ def sagemaker_names(cfg: KitConfig) -> dict[str, set[str]]:
     """The exact names the kit gives (configs and models carry a hash: only their tags identify them)."""
     return {"sagemaker_endpoints": {endpoint_name(cfg)}, "sagemaker_endpoint_configs": set(),
             "sagemaker_models": set(), "iam_roles": {execution_role_name(cfg)},
-            "log_groups": {log_group_name(endpoint_name(cfg))}}
+            "log_groups": {endpoint_log_group(endpoint_name(cfg))}}
 
 
 def _gone(err: ClientError) -> bool:

@@ -21,7 +21,7 @@ from helpers.cleanup.sagemaker_sweep import SAGEMAKER_KINDS, delete_sagemaker, f
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.state import clear_state
-from helpers.deploy.settings import api_name, function_name, log_group_name, role_name
+from helpers.deploy.settings import api_name, function_name, function_log_group, role_name
 
 KINDS = ("http_apis", "lambda_functions", *SAGEMAKER_KINDS, "iam_roles", "ecr_repositories", "log_groups")
 _GONE = {"NotFoundException", "ResourceNotFoundException", "NoSuchEntity", "RepositoryNotFoundException"}
@@ -32,7 +32,7 @@ def kit_names(cfg: KitConfig) -> dict[str, set[str]]:
     """The exact names the kit gives, by kind."""
     functions = {function_name(cfg, rt) for rt in RUNTIMES}
     names = {"http_apis": {api_name(cfg)}, "lambda_functions": functions, "iam_roles": {role_name(cfg)},
-             "ecr_repositories": {cfg.name(REPOSITORY)}, "log_groups": {log_group_name(f) for f in functions}}
+             "ecr_repositories": {cfg.name(REPOSITORY)}, "log_groups": {function_log_group(f) for f in functions}}
     for kind, more in sagemaker_names(cfg).items():  # 03b's endpoint, its role and log group
         names[kind] = names.get(kind, set()) | more
     return names

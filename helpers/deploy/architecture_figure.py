@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from helpers import aws
 from helpers.core.config import KitConfig
 from helpers.core.figures import finish, new_figure
-from helpers.deploy.settings import STAGE, api_name, log_group_name
+from helpers.deploy.settings import STAGE, api_name, function_log_group
 
 
 @dataclass
@@ -49,7 +49,7 @@ def describe_deployment(cfg: KitConfig, functions: list[str]) -> Described:
             digest = f"\n  @ {resolved.split('@')[1][:19]}..." if "@" in resolved else ""
             out.images[name] = code.get("ImageUri", "").split("/", 1)[-1] + digest
             out.roles.add(conf["Role"].rsplit("/", 1)[1])
-            group = log_group_name(name)
+            group = function_log_group(name)
             found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
             days = next((g.get("retentionInDays") for g in found if g["logGroupName"] == group), None)
             out.log_groups[group] = f"{days}-day retention" if days else "kept forever"

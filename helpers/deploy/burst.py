@@ -77,7 +77,7 @@ def burst(base_url: str, n: int = 40, concurrency: int = 20, path: str = "/trans
     return _all_at_once(n, concurrency, post)
 
 
-def invoke_burst(cfg: KitConfig, function_name: str, n: int = 20, concurrency: int = 20,
+def invoke_burst(cfg: KitConfig, function: str, n: int = 20, concurrency: int = 20,
                  payload: Any = None) -> Burst:
     """Invoke the function directly `n` times from `concurrency` callers at once; count "ok", "function error"
     and Lambda's refusals by error code (TooManyRequestsException past the reserved concurrency)."""
@@ -85,7 +85,7 @@ def invoke_burst(cfg: KitConfig, function_name: str, n: int = 20, concurrency: i
 
     def invoke() -> str:
         try:
-            resp = lam.invoke(FunctionName=function_name, Payload=data.encode())
+            resp = lam.invoke(FunctionName=function, Payload=data.encode())
         except ClientError as err:
             return str(err.response.get("Error", {}).get("Code", "error"))
         resp["Payload"].read()

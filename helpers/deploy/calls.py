@@ -9,8 +9,6 @@ import shlex
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +21,8 @@ from helpers.core.errors import KitError
 from helpers.core.progress import progress
 from helpers.deploy.function import wait_until_ready, wake_if_inactive
 from helpers.deploy.reports import Report, decode_log_tail, reports_in, summarize
-from helpers.deploy.settings import HEALTH_WAIT_S, Changes, error_code
+from helpers.core.changes import error_code
+from helpers.deploy.settings import HEALTH_WAIT_S
 
 HTTP_TIMEOUT_S = 35  # a little over the API's own 30 s integration limit
 COLD_START_TRIES = 3  # Lambda may initialise an environment before the call: then ask for a new one again
@@ -107,10 +106,10 @@ def curl_command(base_url: str, sentence: str) -> str:
             f"--data {shlex.quote(data)} {base_url.rstrip('/')}/translate")
 
 
-def invoke(cfg: KitConfig, function_name: str, payload: dict[str, Any]) -> Invocation:
+def invoke(cfg: KitConfig, function: str, payload: dict[str, Any]) -> Invocation:
     """Invoke the function directly with LogType=Tail; its decoded result and the REPORT record Lambda wrote."""
     def call() -> dict[str, Any]:
-        return dict(aws.invoke_client(cfg).invoke(FunctionName=function_name, Payload=json.dumps(payload).encode(),
+        return dict(aws.invoke_client(cfg).invoke(FunctionName=function, Payload=json.dumps(payload).encode(),
                                                   LogType="Tail"))
 
     with aws.aws_errors():
@@ -118,16 +117,16 @@ def invoke(cfg: KitConfig, function_name: str, payload: dict[str, Any]) -> Invoc
             resp = call()
         except ClientError as err:  # an Inactive function refuses its first call: wake it, wait, call once more
             if error_code(err) != "ResourceConflictException" or not wake_if_inactive(
-                    cfg, aws.client("lambda", cfg), function_name):
+                    cfg, aws.client("lambda", cfg), function):
                 raise
             resp = call()
     raw = resp["Payload"].read()
     if resp.get("FunctionError"):
-        raise KitError(f"{function_name} failed ({raw[:200]!r}): read its logs in /aws/lambda/{function_name}.")
+        raise KitError(f"{function} failed ({raw[:200]!r}): read its logs in /aws/lambda/{function}.")
     tail = decode_log_tail(resp.get("LogResult", ""))
     found = reports_in(tail)
     if not found:
-        raise KitError(f"{function_name}'s answer carried no REPORT record: invoke it with LogType='Tail'.")
+        raise KitError(f"{function}'s answer carried no REPORT record: invoke it with LogType='Tail'.")
     return Invocation(json.loads(raw) if raw else None, found[-1], len(tail.encode()))
 
 
@@ -135,46 +134,46 @@ def wake_functions(cfg: KitConfig) -> list[str]:
     """Wake the kit's functions that went Inactive (weeks without a call), before calling the API; the names woken.
     Through the HTTP API an Inactive function's first call is a 500, so the kit wakes them directly first."""
     from helpers.build.image_spec import RUNTIMES
-    from helpers.deploy.settings import function_name as name_of
+    from helpers.deploy.settings import function_name
 
     lam, woken = aws.client("lambda", cfg), []
     with aws.aws_errors():
         for runtime in RUNTIMES:
             try:
-                state = lam.get_function_configuration(FunctionName=name_of(cfg, runtime)).get("State")
+                state = lam.get_function_configuration(FunctionName=function_name(cfg, runtime)).get("State")
             except lam.exceptions.ResourceNotFoundException:
                 continue
-            if state == "Inactive" and wake_if_inactive(cfg, lam, name_of(cfg, runtime)):
-                woken.append(name_of(cfg, runtime))
+            if state == "Inactive" and wake_if_inactive(cfg, lam, function_name(cfg, runtime)):
+                woken.append(function_name(cfg, runtime))
     return woken
 
 
-def force_cold_start(cfg: KitConfig, function_name: str) -> None:
+def force_function_cold_start(cfg: KitConfig, function: str) -> None:
     """Make the next invoke start a new execution environment (a configuration change retires warm ones)."""
     with aws.aws_errors():
         lam = aws.client("lambda", cfg)
-        env = lam.get_function_configuration(FunctionName=function_name).get("Environment", {}).get("Variables", {})
-        wait_until_ready(cfg, lam, function_name)  # an update still in progress would conflict
+        env = lam.get_function_configuration(FunctionName=function).get("Environment", {}).get("Variables", {})
+        wait_until_ready(cfg, lam, function)  # an update still in progress would conflict
         lam.update_function_configuration(
-            FunctionName=function_name, Environment={"Variables": {**env, "KIT_COLD_START": str(time.time_ns())}})
-        wait_until_ready(cfg, lam, function_name)
+            FunctionName=function, Environment={"Variables": {**env, "KIT_COLD_START": str(time.time_ns())}})
+        wait_until_ready(cfg, lam, function)
 
 
-def measure(cfg: KitConfig, function_name: str, payload: dict[str, Any], warm_calls: int = 50) -> Measurement:
+def measure(cfg: KitConfig, function: str, payload: dict[str, Any], warm_calls: int = 50) -> Measurement:
     """One cold start, then `warm_calls` more invokes with the same payload; every REPORT record.
 
     A first call without Init Duration (Lambda pre-initialised the environment) is retried with a new environment
     up to COLD_START_TRIES times, then accepted as `pre_initialised`; cold calls among the warm ones are set apart.
     """
     for _ in range(COLD_START_TRIES):
-        force_cold_start(cfg, function_name)
-        first = invoke(cfg, function_name, payload).report
+        force_function_cold_start(cfg, function)
+        first = invoke(cfg, function, payload).report
         if first.cold:
             break
-    calls = [invoke(cfg, function_name, payload)
-             for _ in progress(range(warm_calls), desc=f"warm calls {function_name}", unit="call")]
+    calls = [invoke(cfg, function, payload)
+             for _ in progress(range(warm_calls), desc=f"warm calls {function}", unit="call")]
     warm = [c for c in calls if not c.report.cold]
-    return Measurement(function_name, first, [c.report for c in warm], [c.report for c in calls if c.report.cold],
+    return Measurement(function, first, [c.report for c in warm], [c.report for c in calls if c.report.cold],
                        pre_initialised=not first.cold,
                        log_bytes=sum(c.log_bytes for c in warm) / len(warm) if warm else 0.0)
 
@@ -212,27 +211,15 @@ def summary_rows(measurements: dict[str, Measurement]) -> list[dict[str, Any]]:
     return rows
 
 
-# ---------------------------------------------------------------- 03's cells: one deploy step, the curl step
+# ---------------------------------------------------------------- 03's cells: the curl step
 
 
-@contextmanager
-def deploy_step() -> Iterator[Changes]:
-    """Run one deploy step (an `ensure_*` call given the yielded Changes) with AWS failures as one KitError
-    sentence, then print what it created, updated in place, or found already as wanted."""
-    changes = Changes()
-    with aws.aws_errors():
-        yield changes
-    said = [f"created {', '.join(changes.created)}"] if changes.created else []
-    said += [f"already there, brought up to date: {', '.join(changes.updated)}"] if changes.updated else []
-    print("; ".join(said) or "already there, nothing to change", *changes.notes, sep="\n")
-
-
-def invoke_permissions(cfg: KitConfig, function_name: str) -> list[str]:
+def invoke_permissions(cfg: KitConfig, function: str) -> list[str]:
     """The function's resource policy, one line per statement: who may invoke it, from which source ARN."""
     lam = aws.client("lambda", cfg)
     with aws.aws_errors():
         try:
-            statements = json.loads(lam.get_policy(FunctionName=function_name)["Policy"])["Statement"]
+            statements = json.loads(lam.get_policy(FunctionName=function)["Policy"])["Statement"]
         except lam.exceptions.ResourceNotFoundException:
             return []
     lines = []

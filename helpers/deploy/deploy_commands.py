@@ -17,10 +17,10 @@ from helpers.core.config import KitConfig
 from helpers.core.shell_commands import Command, aws_command
 from helpers.deploy.calls import curl_command
 from helpers.deploy.function import Function
-from helpers.deploy.role import LOG_POLICY_NAME, TRUST_POLICY, log_policy
-from helpers.deploy.settings import (CORS, INTEGRATION_TIMEOUT_MS, LOG_RETENTION_DAYS, MEMORY_MB, RESERVED_CONCURRENCY,
-                                     ROUTES, STAGE, THROTTLING, TIMEOUT_S, api_name, function_name, log_group_name,
-                                     role_name)
+from helpers.deploy.role import LOG_POLICY_NAME, LAMBDA_TRUST_POLICY, log_policy
+from helpers.deploy.settings import (CORS, INTEGRATION_TIMEOUT_MS, LOG_RETENTION_DAYS, FUNCTION_MEMORY_MB,
+                                     RESERVED_CONCURRENCY, ROUTES, STAGE, THROTTLING, TIMEOUT_S, api_name,
+                                     function_name, function_log_group, role_name)
 
 
 def _tag_list(cfg: KitConfig) -> list[dict[str, str]]:
@@ -31,7 +31,7 @@ def role_commands(cfg: KitConfig, account: str) -> list[Command]:
     """The execution role: trusts Lambda, may write its functions' log groups only (role.ensure_role)."""
     name = role_name(cfg)
     return [
-        aws_command("iam", "CreateRole", {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(TRUST_POLICY),
+        aws_command("iam", "CreateRole", {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(LAMBDA_TRUST_POLICY),
                                           "Tags": _tag_list(cfg)}, "the execution role: only Lambda may assume it"),
         aws_command("iam", "PutRolePolicy", {"RoleName": name, "PolicyName": LOG_POLICY_NAME,
                                              "PolicyDocument": json.dumps(log_policy(cfg, account))},
@@ -44,7 +44,7 @@ def role_commands(cfg: KitConfig, account: str) -> list[Command]:
 
 def log_group_commands(cfg: KitConfig, group: str) -> list[Command]:
     """A service's log group, created ahead of the service with the kit's tags and a retention
-    (function.ensure_tagged_log_group)."""
+    (helpers.core.changes.put_log_group)."""
     return [aws_command("logs", "CreateLogGroup", {"logGroupName": group, "tags": cfg.tags},
                         f"the log group {group}, created first so that it gets a retention"),
             aws_command("logs", "PutRetentionPolicy", {"logGroupName": group, "retentionInDays": LOG_RETENTION_DAYS})]
@@ -53,11 +53,11 @@ def log_group_commands(cfg: KitConfig, group: str) -> list[Command]:
 def function_commands(cfg: KitConfig, runtime: str, image_uri: str, role_arn: str, arch: str) -> list[Command]:
     """The function's log group (7-day retention), the image function, its reserved concurrency (function.py)."""
     name = function_name(cfg, runtime)
-    group = log_group_name(name)
+    group = function_log_group(name)
     return log_group_commands(cfg, group) + [
         aws_command("lambda", "CreateFunction", {
             "FunctionName": name, "PackageType": "Image", "Code": {"ImageUri": image_uri}, "Architectures": [arch],
-            "Tags": cfg.tags, "Role": role_arn, "MemorySize": MEMORY_MB[runtime], "Timeout": TIMEOUT_S,
+            "Tags": cfg.tags, "Role": role_arn, "MemorySize": FUNCTION_MEMORY_MB[runtime], "Timeout": TIMEOUT_S,
             "Environment": {"Variables": {"MODEL_RUNTIME": runtime}}}, f"the {runtime} function, from the image"),
         Command(("aws", "lambda", "wait", "function-active-v2", "--function-name", name),
                 "wait until Lambda has pulled the image (State Active)"),

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from helpers import aws
 from helpers.core.aws_facts.image_uri import parse_image_uri
+from helpers.core.changes import Changes
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.progress import progress
@@ -21,7 +22,7 @@ from helpers.deploy.calls import Reply, wait_until_healthy
 from helpers.deploy.function import Function, ensure_function
 from helpers.deploy.http_api import HttpApi, api_base_url, ensure_http_api
 from helpers.deploy.role import ensure_role
-from helpers.deploy.settings import LAMBDA_IMAGE_LIMIT_BYTES, Changes
+from helpers.deploy.settings import LAMBDA_IMAGE_LIMIT_BYTES
 
 @dataclass
 class Deployment:

@@ -10,11 +10,12 @@ from botocore.exceptions import ClientError, WaiterError
 
 from helpers import aws
 from helpers.build.live_tags import mark_live, repository_of
+from helpers.core.changes import Changes, error_code, put_log_group, waiter_config
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.core.state import load_state
-from helpers.deploy.settings import (LOG_RETENTION_DAYS, MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S, TIMEOUT_S,
-                                     Changes, error_code, function_name, log_group_name, role_name, waiter_config)
+from helpers.deploy.settings import (FUNCTION_MEMORY_MB, RESERVED_CONCURRENCY, ROLE_RETRY_S,
+                                     TIMEOUT_S, function_name, function_log_group, role_name)
 
 @dataclass(frozen=True)
 class Function:
@@ -62,22 +63,7 @@ def _retry_until_role_assumable(cfg: KitConfig, call: Callable[[], dict[str, Any
 def ensure_log_group(cfg: KitConfig, function: str, changes: Changes) -> str:
     """The function's log group, `/aws/lambda/<function>`, tagged and with a LOG_RETENTION_DAYS retention (Lambda
     would create it on first use, kept forever); its name."""
-    return ensure_tagged_log_group(cfg, log_group_name(function), changes)
-
-
-def ensure_tagged_log_group(cfg: KitConfig, group: str, changes: Changes) -> str:
-    """The log group `group` (a service's, e.g. a SageMaker endpoint's), created ahead of the service with the kit's
-    tags and a LOG_RETENTION_DAYS retention; its name."""
-    logs = aws.client("logs", cfg)
-    try:
-        logs.create_log_group(logGroupName=group, tags=cfg.tags)
-        changes.created.append(f"log group {group}")
-    except logs.exceptions.ResourceAlreadyExistsException:
-        found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
-        arn = next(g.get("logGroupArn") or g["arn"].removesuffix(":*") for g in found if g["logGroupName"] == group)
-        logs.tag_resource(resourceArn=arn, tags=cfg.tags)
-    logs.put_retention_policy(logGroupName=group, retentionInDays=LOG_RETENTION_DAYS)
-    return group
+    return put_log_group(aws.client("logs", cfg), function_log_group(function), cfg.tags, changes)
 
 
 def wait_until_ready(cfg: KitConfig, lam: Any, name: str, waiter: str = "function_updated_v2") -> None:
@@ -143,16 +129,16 @@ def ensure_function(
     lam, name = aws.client("lambda", cfg), function_name(cfg, runtime)
     arch = image_architecture(cfg, image_uri)
     settings = {
-        "Role": role_arn, "MemorySize": memory_mb or MEMORY_MB[runtime], "Timeout": timeout_s,
+        "Role": role_arn, "MemorySize": memory_mb or FUNCTION_MEMORY_MB[runtime], "Timeout": timeout_s,
         "Environment": {"Variables": {"MODEL_RUNTIME": runtime}},
         "Description": f"lambda-torch-kit French-to-English translator ({runtime} runtime)",
     }
     ensure_log_group(cfg, name, changes)
     try:
-        current = lam.get_function(FunctionName=name)["Configuration"]
+        found = lam.get_function(FunctionName=name)
     except lam.exceptions.ResourceNotFoundException:
-        current = None
-    current = _replace_if_failed(lam, name, current, changes)
+        found = None
+    current = _replace_if_failed(lam, name, found and found["Configuration"], changes)
     if current is None:
         _retry_until_role_assumable(cfg, lambda: lam.create_function(
             FunctionName=name, PackageType="Image", Code={"ImageUri": image_uri},
@@ -163,13 +149,7 @@ def ensure_function(
         if current.get("PackageType") != "Image":
             raise KitError(f"Function {name} exists but is not an image function: delete it (04_cleanup) "
                            "or choose another KIT_PREFIX, then re-run.")
-        _wait_for_earlier_update(cfg, lam, name, current, changes)
-        lam.update_function_code(FunctionName=name, ImageUri=image_uri, Architectures=[arch])
-        wait_until_ready(cfg, lam, name)
-        lam.update_function_configuration(FunctionName=name, **settings)
-        wait_until_ready(cfg, lam, name)
-        lam.tag_resource(Resource=current["FunctionArn"], Tags=cfg.tags)
-        changes.updated.append(f"function {name}")
+        _update_function(cfg, lam, found, image_uri, [arch], settings, changes)
     mark_running_image(cfg, lam, name)
     conf = lam.get_function_configuration(FunctionName=name)
     return Function(
@@ -177,6 +157,26 @@ def ensure_function(
         architecture=conf.get("Architectures", [arch])[0], memory_mb=conf["MemorySize"],
         timeout_s=conf["Timeout"], reserved_concurrency=_cap_concurrency(lam, name, changes),
     )
+
+
+def _update_function(cfg: KitConfig, lam: Any, found: dict[str, Any], image_uri: str, architectures: list[str],
+                     settings: dict[str, Any], changes: Changes) -> None:
+    """Update an existing function's code (always: the tag may point at a new push) and configuration; listed in
+    `changes.updated` only when its image digest, architecture, settings or tags really changed."""
+    current, name = found["Configuration"], found["Configuration"]["FunctionName"]
+    _wait_for_earlier_update(cfg, lam, name, current, changes)
+    lam.update_function_code(FunctionName=name, ImageUri=image_uri, Architectures=architectures)
+    wait_until_ready(cfg, lam, name)
+    lam.update_function_configuration(FunctionName=name, **settings)
+    wait_until_ready(cfg, lam, name)
+    tags_differ = any(found.get("Tags", {}).get(k) != v for k, v in cfg.tags.items())
+    if tags_differ:
+        lam.tag_resource(Resource=current["FunctionArn"], Tags=cfg.tags)
+    now = lam.get_function(FunctionName=name)
+    if tags_differ or current.get("LastUpdateStatus") == "Failed" or any(
+            now["Configuration"].get(k) != current.get(k) for k in ("Architectures", *settings)) or (
+            now["Code"].get("ResolvedImageUri") != found["Code"].get("ResolvedImageUri")):
+        changes.updated.append(f"function {name}")
 
 
 def mark_running_image(cfg: KitConfig, lam: Any, name: str) -> None:

@@ -5,10 +5,11 @@ import json
 from dataclasses import dataclass
 
 from helpers import aws
+from helpers.core.changes import Changes
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
 from helpers.deploy.function import Function
-from helpers.deploy.settings import CORS, INTEGRATION_TIMEOUT_MS, ROUTES, STAGE, THROTTLING, Changes, api_name
+from helpers.deploy.settings import CORS, INTEGRATION_TIMEOUT_MS, ROUTES, STAGE, THROTTLING, api_name
 
 @dataclass(frozen=True)
 class HttpApi:
@@ -27,11 +28,15 @@ def ensure_api(cfg: KitConfig, changes: Changes) -> HttpApi:
         raise KitError(f"There are {len(found)} HTTP APIs named {name}: "
                        "delete the extra ones (04_cleanup), then re-run.")
     if found:
-        api = found[0]
-        if api.get("CorsConfiguration") != CORS:
+        api = found[0]  # GetApis lists each API's CorsConfiguration and Tags (API Gateway V2 API Reference, GetApis)
+        cors_differs = api.get("CorsConfiguration") != CORS
+        tags_differ = any(api.get("Tags", {}).get(k) != v for k, v in cfg.tags.items())
+        if cors_differs:
             gw.update_api(ApiId=api["ApiId"], CorsConfiguration=CORS)
-        gw.tag_resource(ResourceArn=f"arn:aws:apigateway:{cfg.region}::/apis/{api['ApiId']}", Tags=cfg.tags)
-        changes.updated.append(f"http-api {name}")
+        if tags_differ:
+            gw.tag_resource(ResourceArn=f"arn:aws:apigateway:{cfg.region}::/apis/{api['ApiId']}", Tags=cfg.tags)
+        if cors_differs or tags_differ:
+            changes.updated.append(f"http-api {name}")
     else:
         api = gw.create_api(Name=name, ProtocolType="HTTP", CorsConfiguration=CORS, Tags=cfg.tags,
                             Description="lambda-torch-kit translator API")

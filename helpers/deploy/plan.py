@@ -1,4 +1,5 @@
-"""What 02 and 03 are about to create, and what it costs a month, printed before anything is created.
+"""What 03 is about to create, and what it costs a month, printed before anything is created (02's plan:
+helpers.build.push_plan).
 
 On `aws` this is the last look before resources appear in the account; on `local` it shows what the same cells
 would create and cost on a real account. Estimates come from helpers.deploy.cost (prices, their source and date).
@@ -7,33 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers.build.push_plan import plan_header
 from helpers.core.config import KitConfig
 from helpers.deploy import cost
-from helpers.deploy.settings import (LOG_RETENTION_DAYS, MEMORY_MB, RESERVED_CONCURRENCY, THROTTLING, TIMEOUT_S,
-                                     api_name, function_name, log_group_name, role_name)
+from helpers.deploy.settings import (LOG_RETENTION_DAYS, FUNCTION_MEMORY_MB, RESERVED_CONCURRENCY, THROTTLING,
+                                     TIMEOUT_S, api_name, function_name, function_log_group, role_name)
 
 TUTORIAL_REQUESTS = 1_000  # a learner's month: a few hundred calls from the notebooks, a few hundred by hand
 LOG_BYTES_PER_CALL = 400  # START, END and REPORT lines plus one line of the handler's own output
-
-
-def _header(cfg: KitConfig, what: str) -> str:
-    where = (f"AWS account, region {cfg.region}" if cfg.target == "aws"
-             else "the local emulator (nothing is billed; on a real account it would be the same resources)")
-    return f"{what} in {where}:"
-
-
-def image_plan(cfg: KitConfig, repository: str, images_mb: dict[str, float]) -> list[str]:
-    """02's plan: the repository and one image per runtime (`images_mb`: tag -> MB of layers to store)."""
-    gb = sum(images_mb.values()) / 1000
-    lines = [_header(cfg, "02 will create"),
-             f"  ECR repository {repository} (tagged, scanned as the registry is configured, a policy letting Lambda pull for "
-             f"{cfg.name('translator-*')})"]
-    lines += [f"  image {tag}: about {mb:.0f} MB of layers" for tag, mb in images_mb.items()]
-    lines.append(f"Estimated monthly cost: ECR storage {gb:.2f} GB x ${cost.PRICES['ecr_storage'].usd:.2f}/GB-month = "
-                 f"${gb * cost.PRICES['ecr_storage'].usd:.2f} (plus the Lambda base image's layers when built with "
-                 "an engine, stored once); free within ECR's free tier where it applies (500 MB-month, first 12 "
-                 "months, accounts opened before 15 July 2025).")
-    return lines
 
 
 def stored_gb(cfg: KitConfig) -> float:
@@ -64,14 +46,15 @@ def deployment_plan(cfg: KitConfig, runtimes: list[str], image_gb: float | None 
     architecture = architecture or planned_architecture(cfg)
     functions = [function_name(cfg, rt) for rt in runtimes]
     rate, burst = THROTTLING["ThrottlingRateLimit"], THROTTLING["ThrottlingBurstLimit"]
-    lines = [_header(cfg, "03 will create"),
+    lines = [plan_header(cfg, "03 will create"),
              f"  IAM role {role_name(cfg)} (may write only its functions' log groups)",
-             *[f"  log group {log_group_name(f)} ({LOG_RETENTION_DAYS}-day retention)" for f in functions],
-             *[f"  Lambda function {function_name(cfg, rt)} (image, {MEMORY_MB[rt]} MB, {TIMEOUT_S} s timeout, "
+             *[f"  log group {function_log_group(f)} ({LOG_RETENTION_DAYS}-day retention)" for f in functions],
+             *[f"  Lambda function {function_name(cfg, rt)} (image, {FUNCTION_MEMORY_MB[rt]} MB, {TIMEOUT_S} s "
+               "timeout, "
                f"reserved concurrency {RESERVED_CONCURRENCY})" for rt in runtimes],
              f"  HTTP API {api_name(cfg)} ($default stage: {burst:.0f} burst, {rate:g} requests/s) in front of "
              f"{function_name(cfg)}"]
-    memory = MEMORY_MB[cfg.runtime]
+    memory = FUNCTION_MEMORY_MB[cfg.runtime]
     tutorial = cost.monthly_cost(TUTORIAL_REQUESTS, TIMEOUT_S * 1000, memory, architecture,
                                  log_bytes=LOG_BYTES_PER_CALL, image_gb=image_gb)
     worst = cost.worst_case(TIMEOUT_S * 1000, memory, architecture, rate, RESERVED_CONCURRENCY,
@@ -96,8 +79,3 @@ def measured_worst_case(usage: dict[str, Any], memory_mb: int, architecture: str
                            concurrency or 10,  # unreserved: new accounts run at most 10 copies at once
                            init_ms=usage.get("init_ms") or 0.0, cold_fraction=cost.COLD_FRACTION,
                            log_bytes=usage.get("log_bytes", LOG_BYTES_PER_CALL), image_gb=image_gb)
-
-
-def print_plan(lines: list[str]) -> None:
-    """Print a plan, one line each."""
-    print(*lines, sep="\n")

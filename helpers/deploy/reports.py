@@ -16,7 +16,7 @@ from helpers.core.config import KitConfig
 from helpers.core.aws_facts.report_line import Report, parse_report, reports_in  # noqa: F401 - re-exported for 03
 from helpers.core.errors import KitError
 from helpers.core.stats import percentile
-from helpers.deploy.settings import log_group_name
+from helpers.deploy.settings import function_log_group
 
 LOG_DELIVERY_WAIT_S = 60  # Lambda sends its logs to CloudWatch Logs asynchronously: usually seconds, rarely more
 
@@ -41,11 +41,11 @@ def summarize(reports: list[Report]) -> dict[str, float]:
     }
 
 
-def report_lines(cfg: KitConfig, function_name: str, request_ids: list[str],
+def report_lines(cfg: KitConfig, function: str, request_ids: list[str],
                  wait_s: float = LOG_DELIVERY_WAIT_S) -> list[str]:
     """The REPORT line of each invocation exactly as CloudWatch Logs holds it (/aws/lambda/NAME, read with
     FilterLogEvents), in the order of `request_ids`; waits up to `wait_s` for Lambda to deliver them."""
-    logs, group = aws.client("logs", cfg), log_group_name(function_name)
+    logs, group = aws.client("logs", cfg), function_log_group(function)
     found: dict[str, str] = {}
     deadline = time.monotonic() + wait_s
     while True:

@@ -13,11 +13,12 @@ from helpers import aws
 from helpers.core.attendee import owner_clash
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from helpers.deploy.settings import Changes, role_name, waiter_config
+from helpers.core.changes import Changes, put_inline_policy, update_role, waiter_config
+from helpers.deploy.settings import role_name
 
 BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"  # too broad: detached
 LOG_POLICY_NAME = "write-own-logs"
-TRUST_POLICY = {
+LAMBDA_TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],
@@ -47,31 +48,20 @@ def ensure_role(cfg: KitConfig, changes: Changes) -> str:
                             cfg.attendee)
         if clash:
             raise KitError(clash)
-        if role.get("AssumeRolePolicyDocument") != TRUST_POLICY:
-            iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(TRUST_POLICY))
-        iam.tag_role(RoleName=name, Tags=tags)
-        changes.updated.append(f"role {name}")
+        changed = update_role(iam, role, LAMBDA_TRUST_POLICY, cfg.tags)
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(
-            RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY), Tags=tags,
+            RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY), Tags=tags,
             Description="lambda-torch-kit translator: write its own CloudWatch logs, nothing else", **cfg.role_extras(),
         )["Role"]
         iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
         changes.created.append(f"role {name}")
-    put_inline_policy(iam, name, LOG_POLICY_NAME, log_policy(cfg, role["Arn"].split(":")[4]))
+        changed = False
+    changed |= put_inline_policy(iam, name, LOG_POLICY_NAME, log_policy(cfg, role["Arn"].split(":")[4])) == "updated"
     attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
     if BASIC_EXECUTION_POLICY in attached:  # an earlier kit version attached it: every log group of the account
         iam.detach_role_policy(RoleName=name, PolicyArn=BASIC_EXECUTION_POLICY)
+        changed = True
+    if changed:
+        changes.updated.append(f"role {name}")
     return str(role["Arn"])
-
-
-def put_inline_policy(iam: Any, role: str, policy_name: str, wanted: dict[str, Any]) -> str:
-    """Make the role's inline policy `policy_name` equal `wanted`: "created", "updated" or "unchanged"."""
-    try:
-        current = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
-    except iam.exceptions.NoSuchEntityException:
-        current = None
-    if current == wanted:
-        return "unchanged"
-    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(wanted))
-    return "created" if current is None else "updated"

@@ -18,10 +18,10 @@ from helpers.core.aws_facts.account import ACCOUNT_ID
 from helpers.build.image_spec import DOCKERFILE, RUNTIMES, base_spec
 from helpers.core.config import KitConfig, get_config
 from helpers.core.paths import REPO_ROOT
-from helpers.deploy.role import LOG_POLICY_NAME, TRUST_POLICY, log_policy
-from helpers.deploy.settings import (CORS, INTEGRATION_TIMEOUT_MS, LOG_RETENTION_DAYS, MEMORY_MB,
+from helpers.deploy.role import LOG_POLICY_NAME, LAMBDA_TRUST_POLICY, log_policy
+from helpers.deploy.settings import (CORS, INTEGRATION_TIMEOUT_MS, LOG_RETENTION_DAYS, FUNCTION_MEMORY_MB,
                                      RESERVED_CONCURRENCY, ROUTES, STAGE, THROTTLING, TIMEOUT_S, api_name,
-                                     function_name, log_group_name, role_name)
+                                     function_name, function_log_group, role_name)
 
 TEMPLATE = REPO_ROOT / "template.yaml"
 ARCH = "x86_64"  # 02_build_image builds linux/amd64 images; the template's functions run them
@@ -78,7 +78,8 @@ def _expected(prefix: str) -> dict[str, dict[str, Any]]:
     tag_list = [{"Key": k, "Value": v} for k, v in cfg.tags.items()]
     integration = "integrations/INTEGRATION_ID"
     want: dict[str, dict[str, Any]] = {
-        "TranslatorRole": {"RoleName": role_name(cfg), "AssumeRolePolicyDocument": TRUST_POLICY, "Tags": tag_list,
+        "TranslatorRole": {"RoleName": role_name(cfg), "AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY,
+                           "Tags": tag_list,
                            "Policies": [{"PolicyName": LOG_POLICY_NAME, "PolicyDocument": log_policy(cfg, ACCOUNT)}]},
         "TranslatorApi": {"Name": api_name(cfg), "ProtocolType": "HTTP", "CorsConfiguration": CORS, "Tags": cfg.tags},
         "TranslatorIntegration": {
@@ -96,12 +97,12 @@ def _expected(prefix: str) -> dict[str, dict[str, Any]]:
     for rt in RUNTIMES:
         want[function_id(rt)] = {
             "FunctionName": function_name(cfg, rt), "PackageType": "Image", "Architectures": [ARCH],
-            "MemorySize": MEMORY_MB[rt], "Timeout": TIMEOUT_S, "ReservedConcurrentExecutions": RESERVE,
+            "MemorySize": FUNCTION_MEMORY_MB[rt], "Timeout": TIMEOUT_S, "ReservedConcurrentExecutions": RESERVE,
             "Role": {"Fn::GetAtt": ["TranslatorRole", "Arn"]}, "Tags": cfg.tags,
             "Environment": {"Variables": {"MODEL_RUNTIME": rt}}, "DependsOn": f"{function_id(rt)}Logs",
             "Metadata": {"DockerContext": default_context(rt), "Dockerfile": DOCKERFILE.name, "DockerTag": rt,
                          "DockerBuildArgs": {"RUNTIME": rt, "BASE_IMAGE": AWS_BASE}}}
-        want[f"{function_id(rt)}Logs"] = {"LogGroupName": log_group_name(function_name(cfg, rt)),
+        want[f"{function_id(rt)}Logs"] = {"LogGroupName": function_log_group(function_name(cfg, rt)),
                                           "RetentionInDays": LOG_RETENTION_DAYS, "Tags": tag_list}
     return want
 

@@ -6,14 +6,11 @@ the seed's 5000 MB / 300 s only raised the price of every second.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from botocore.exceptions import ClientError
-
+from helpers.core.changes import LOG_RETENTION_DAYS  # noqa: F401 - 7 days; defined where 03 and 03b share it
 from helpers.core.config import KitConfig
 from helpers.core.aws_facts.image_manifests import IMAGE_LIMIT_BYTES as LAMBDA_IMAGE_LIMIT_BYTES  # noqa: F401 - Lambda's limit
 
-MEMORY_MB = {"slim": 512, "torch": 1024}
+FUNCTION_MEMORY_MB = {"slim": 512, "torch": 1024}
 TIMEOUT_S = 30  # an HTTP API waits at most 30 s for its integration, so a longer timeout only bills stuck calls
 RESERVED_CONCURRENCY = 5  # at most 5 copies run at once: a runaway client cannot run up the bill
 THROTTLING = {"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 5.0}
@@ -24,17 +21,7 @@ ROUTES = ("POST /translate", "GET /health", "GET /", "GET /vocabulary")
 STAGE = "$default"
 INTEGRATION_TIMEOUT_MS = 29_000
 ROLE_RETRY_S = 120  # IAM is eventually consistent: a new role can take a few seconds to be assumable
-LOG_RETENTION_DAYS = 7  # CloudWatch Logs keeps stored logs forever (and bills them) unless told otherwise
 HEALTH_WAIT_S = 30  # after a deploy, GET /health must answer 200 within this (new API + cold start)
-
-
-@dataclass
-class Changes:
-    """What a deploy run did, resource by resource ("function ltk-translator-slim")."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def role_name(cfg: KitConfig) -> str:
@@ -47,7 +34,7 @@ def function_name(cfg: KitConfig, runtime: str | None = None) -> str:
     return cfg.name(f"translator-{runtime or cfg.runtime}")
 
 
-def log_group_name(function: str) -> str:
+def function_log_group(function: str) -> str:
     """The log group Lambda writes a function's logs to, e.g. `/aws/lambda/ltk-translator-slim`."""
     return f"/aws/lambda/{function}"
 
@@ -55,12 +42,3 @@ def log_group_name(function: str) -> str:
 def api_name(cfg: KitConfig) -> str:
     """The HTTP API's name, e.g. `ltk-translator-api`."""
     return cfg.name("translator-api")
-
-
-def waiter_config(cfg: KitConfig) -> dict[str, int]:
-    return {"Delay": 5, "MaxAttempts": 60} if cfg.target == "aws" else {"Delay": 1, "MaxAttempts": 60}
-
-
-def error_code(err: ClientError) -> str:
-    return err.response.get("Error", {}).get("Code", "")
-

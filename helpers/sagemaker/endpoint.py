@@ -18,13 +18,13 @@ from botocore.exceptions import ClientError
 
 from helpers import aws
 from helpers.build.live_tags import digest_of, mark_live, repository_of
+from helpers.core.changes import Changes, put_log_group
 from helpers.core.config import KitConfig
 from helpers.core.errors import KitError
-from helpers.deploy.function import ensure_tagged_log_group
-from helpers.deploy.settings import Changes
 from helpers.sagemaker.sdk import sdk_args
-from helpers.sagemaker.serverless_settings import (MAX_CONCURRENCY, MEMORY_MB, POLL_S, ROLE_RETRY_S, VARIANT, WAIT_S,
-                                                   config_name, endpoint_name, is_kit_name, log_group_name, model_name)
+from helpers.sagemaker.serverless_settings import (MAX_CONCURRENCY, ENDPOINT_MEMORY_MB, POLL_S, ROLE_RETRY_S, VARIANT,
+                                                   WAIT_S, config_name, endpoint_name, is_kit_name, endpoint_log_group,
+                                                   model_name)
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def ensure_endpoint(cfg: KitConfig, config: str, changes: Changes) -> Any:
     from sagemaker.core.resources import Endpoint
 
     args, name = sdk_args(cfg), endpoint_name(cfg)
-    ensure_tagged_log_group(cfg, log_group_name(name), changes)  # before SageMaker writes to it (7-day retention)
+    put_log_group(aws.client("logs", cfg), endpoint_log_group(name), cfg.tags, changes)  # before SageMaker writes
     endpoint = _get(Endpoint, endpoint_name=name, **args)
     if endpoint is not None and wait_for_endpoint(cfg, endpoint).endpoint_status == "Failed":
         _delete_failed(cfg, endpoint, changes)
@@ -150,7 +150,7 @@ def ensure_endpoint(cfg: KitConfig, config: str, changes: Changes) -> Any:
     wait_for_endpoint(cfg, endpoint)
     if endpoint.endpoint_status == "Failed" or endpoint.endpoint_config_name != config:
         raise KitError(f"Endpoint {name} could not be provisioned with {config}: {endpoint.failure_reason} "
-                       f"(its logs: {log_group_name(name)}); fix the image or the role, then re-run this cell.")
+                       f"(its logs: {endpoint_log_group(name)}); fix the image or the role, then re-run this cell.")
     return endpoint
 
 
@@ -197,7 +197,7 @@ def deploy_endpoint(cfg: KitConfig, image_uri: str, role_arn: str, changes: Chan
                     env: dict[str, str] | None = None) -> ServerlessEndpoint:
     """Model, serverless endpoint config and endpoint for `image_uri`, InService; replaced ones removed. Idempotent."""
     runtime = runtime or cfg.runtime
-    memory, concurrency = MEMORY_MB[runtime], MAX_CONCURRENCY
+    memory, concurrency = ENDPOINT_MEMORY_MB[runtime], MAX_CONCURRENCY
     with aws.aws_errors():
         model = ensure_model(cfg, runtime, image_uri, role_arn, {"MODEL_RUNTIME": runtime, **(env or {})}, changes)
         config = ensure_endpoint_config(cfg, model, memory, concurrency, changes)

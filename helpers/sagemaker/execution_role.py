@@ -10,13 +10,12 @@ import json
 from typing import Any
 
 from helpers import aws
+from helpers.core.changes import Changes, put_inline_policy, update_role, waiter_config
 from helpers.core.config import KitConfig
-from helpers.deploy.role import put_inline_policy
-from helpers.deploy.settings import Changes, waiter_config
-from helpers.sagemaker.serverless_settings import execution_role_name, log_group_name
+from helpers.sagemaker.serverless_settings import execution_role_name, endpoint_log_group
 
 POLICY_NAME = "pull-image-write-logs"
-TRUST_POLICY = {
+SAGEMAKER_TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],
@@ -25,7 +24,7 @@ TRUST_POLICY = {
 
 def role_policy(cfg: KitConfig, account: str, repository: str) -> dict[str, Any]:
     """The role's only permissions: pull `repository`'s images, write the kit's endpoints' logs and metrics."""
-    groups = f"arn:aws:logs:{cfg.region}:{account}:log-group:{log_group_name(cfg.name('translator-'))}*"
+    groups = f"arn:aws:logs:{cfg.region}:{account}:log-group:{endpoint_log_group(cfg.name('translator-'))}*"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -50,16 +49,16 @@ def ensure_execution_role(cfg: KitConfig, repository: str, changes: Changes) -> 
     with aws.aws_errors():
         try:
             role = iam.get_role(RoleName=name)["Role"]
-            if role.get("AssumeRolePolicyDocument") != TRUST_POLICY:
-                iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(TRUST_POLICY))
-            iam.tag_role(RoleName=name, Tags=tags)
+            changed = update_role(iam, role, SAGEMAKER_TRUST_POLICY, cfg.tags)
         except iam.exceptions.NoSuchEntityException:
-            role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY), Tags=tags,
+            role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST_POLICY),
+                                   Tags=tags,
                                    Description="lambda-torch-kit: SageMaker pulls the translator image, writes its logs",
                                    **cfg.role_extras())["Role"]
             iam.get_waiter("role_exists").wait(RoleName=name, WaiterConfig=waiter_config(cfg))
             changes.created.append(f"role {name}")
+            changed = False
         wanted = role_policy(cfg, role["Arn"].split(":")[4], repository)
-        if put_inline_policy(iam, name, POLICY_NAME, wanted) == "updated":
+        if put_inline_policy(iam, name, POLICY_NAME, wanted) == "updated" or changed:
             changes.updated.append(f"role {name}")
     return str(role["Arn"])

@@ -76,7 +76,7 @@ def _timed(call: Any) -> tuple[float, Any]:
 
 def measure_function(cfg: KitConfig, function: str, payload: dict[str, Any], warm_calls: int = 30) -> Timing:
     """The Lambda function: a cold start after a configuration change, then `warm_calls` calls (REPORT records)."""
-    calls.force_cold_start(cfg, function)
+    calls.force_function_cold_start(cfg, function)
     cold_ms, first = _timed(lambda: calls.invoke(cfg, function, payload))
     warm = [_timed(lambda: calls.invoke(cfg, function, payload))
             for _ in progress(range(warm_calls), desc=f"warm calls {function}", unit="call")]
@@ -91,7 +91,7 @@ def measure_function(cfg: KitConfig, function: str, payload: dict[str, Any], war
 def measure_endpoint(cfg: KitConfig, endpoint: str, memory_mb: int, payload: dict[str, Any],
                      warm_calls: int = 30) -> Timing:
     """The endpoint, right after an update (new capacity): the first call, then `warm_calls` calls; CloudWatch's
-    ModelSetupTime and ModelLatency for the same calls. Call `force_cold_start` first."""
+    ModelSetupTime and ModelLatency for the same calls. Call `force_endpoint_cold_start` first."""
     client, data = aws.invoke_client(cfg, "sagemaker-runtime"), json.dumps(payload).encode()
 
     def call() -> bytes:

@@ -9,12 +9,12 @@ import time
 from dataclasses import asdict
 
 from helpers.build.ecr import REPOSITORY
+from helpers.core.changes import Changes
 from helpers.core.config import KitConfig
 from helpers.core.state import save_state
 from helpers.core.errors import KitError
 from helpers.deploy.deployment import pushed_images
 from helpers.deploy.function import image_architecture
-from helpers.deploy.settings import Changes
 from helpers.sagemaker.endpoint import ServerlessEndpoint, deploy_endpoint
 from helpers.sagemaker.execution_role import ensure_execution_role
 from helpers.sagemaker.serverless_settings import ARCHITECTURE
@@ -46,9 +46,9 @@ def require_serverless_architecture(cfg: KitConfig, image_uri: str) -> None:
                        "build_images(..., arch=\"x86_64\")), push it, then re-run this cell.")
 
 
-def force_cold_start(cfg: KitConfig) -> ServerlessEndpoint:
+def force_endpoint_cold_start(cfg: KitConfig) -> ServerlessEndpoint:
     """Make SageMaker provision new capacity (an update to a new model environment), as Lambda's cold start is forced
-    by a configuration change (helpers.deploy.calls.force_cold_start). Takes minutes on AWS (Updating)."""
+    by a configuration change (helpers.deploy.calls.force_function_cold_start). Takes minutes on AWS (Updating)."""
     return deploy_serverless(cfg, env={"KIT_COLD_START": str(time.time_ns())})
 
 

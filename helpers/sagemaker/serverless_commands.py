@@ -15,9 +15,9 @@ import json
 from helpers.core.config import KitConfig
 from helpers.core.shell_commands import Command, aws_command
 from helpers.deploy.deploy_commands import log_group_commands
-from helpers.sagemaker.execution_role import POLICY_NAME, TRUST_POLICY, role_policy
-from helpers.sagemaker.serverless_settings import (CONTENT_TYPE, MAX_CONCURRENCY, MEMORY_MB, VARIANT, endpoint_name,
-                                                   execution_role_name, log_group_name)
+from helpers.sagemaker.execution_role import POLICY_NAME, SAGEMAKER_TRUST_POLICY, role_policy
+from helpers.sagemaker.serverless_settings import (CONTENT_TYPE, MAX_CONCURRENCY, ENDPOINT_MEMORY_MB, VARIANT,
+                                                   endpoint_name, execution_role_name, endpoint_log_group)
 
 
 def _tags(cfg: KitConfig) -> list[dict[str, str]]:
@@ -28,7 +28,8 @@ def role_commands(cfg: KitConfig, account: str, repository: str) -> list[Command
     """The role SageMaker assumes: pull `repository`, write the endpoint's logs and metrics."""
     name = execution_role_name(cfg)
     return [
-        aws_command("iam", "CreateRole", {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(TRUST_POLICY),
+        aws_command("iam", "CreateRole", {"RoleName": name,
+                                          "AssumeRolePolicyDocument": json.dumps(SAGEMAKER_TRUST_POLICY),
                                           "Tags": [{"Key": k, "Value": v} for k, v in cfg.tags.items()]},
                     "the role SageMaker assumes"),
         aws_command("iam", "PutRolePolicy", {"RoleName": name, "PolicyName": POLICY_NAME,
@@ -41,14 +42,15 @@ def endpoint_commands(cfg: KitConfig, runtime: str, image_uri: str, role_arn: st
                       config: str) -> list[Command]:
     """Log group, model (image + environment + role), serverless endpoint config, endpoint, wait."""
     endpoint = endpoint_name(cfg)
-    return log_group_commands(cfg, log_group_name(endpoint)) + [
+    return log_group_commands(cfg, endpoint_log_group(endpoint)) + [
         aws_command("sagemaker", "CreateModel", {
             "ModelName": model, "PrimaryContainer": {"Image": image_uri, "Environment": {"MODEL_RUNTIME": runtime}},
             "ExecutionRoleArn": role_arn, "Tags": _tags(cfg)}, "the model: the image, its environment, the role"),
         aws_command("sagemaker", "CreateEndpointConfig", {
             "EndpointConfigName": config, "ProductionVariants": [{
                 "VariantName": VARIANT, "ModelName": model,
-                "ServerlessConfig": {"MemorySizeInMB": MEMORY_MB[runtime], "MaxConcurrency": MAX_CONCURRENCY}}],
+                "ServerlessConfig": {"MemorySizeInMB": ENDPOINT_MEMORY_MB[runtime],
+                                     "MaxConcurrency": MAX_CONCURRENCY}}],
             "Tags": _tags(cfg)}, "serverless: memory and the concurrency cap"),
         aws_command("sagemaker", "CreateEndpoint", {"EndpointName": endpoint, "EndpointConfigName": config,
                                                     "Tags": _tags(cfg)}, "the endpoint clients call"),

@@ -9,7 +9,7 @@ import re
 
 from helpers.core.config import KitConfig
 
-MEMORY_MB = {"slim": 1024, "torch": 2048}  # the smallest size for slim; torch imports faster with more CPU
+ENDPOINT_MEMORY_MB = {"slim": 1024, "torch": 2048}  # the smallest size for slim; torch imports faster with more CPU
 MAX_CONCURRENCY = 2  # at most 2 copies at once: a cost cap, like the functions' reserved concurrency
 VARIANT = "AllTraffic"  # serverless endpoints have exactly one production variant
 CONTENT_TYPE = "application/json"
@@ -29,7 +29,7 @@ def execution_role_name(cfg: KitConfig) -> str:
     return cfg.name("sagemaker-role")
 
 
-def log_group_name(endpoint: str) -> str:
+def endpoint_log_group(endpoint: str) -> str:
     """Where SageMaker writes an endpoint's container output, e.g. `/aws/sagemaker/Endpoints/ltk-translator-sls`."""
     return f"/aws/sagemaker/Endpoints/{endpoint}"
 

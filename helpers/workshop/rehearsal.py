@@ -17,13 +17,13 @@ from pathlib import Path
 from helpers.build.ecr import push_image
 from helpers.build.image_spec import BuiltImage, StagedImage
 from helpers.build.layers import dir_bytes, write_layer
+from helpers.core.changes import Changes
 from helpers.core.config import KitConfig
 from helpers.core.platform import host_arch
 from helpers.deploy.calls import call_api, wait_until_healthy
 from helpers.deploy.function import ensure_function
 from helpers.deploy.http_api import api_base_url, ensure_http_api
 from helpers.deploy.role import ensure_role
-from helpers.deploy.settings import Changes
 from helpers.workshop.attendees import attendee_config, create_attendee, ensure_boundary
 
 STANDIN = Path(__file__).parent / "standin"

@@ -21,7 +21,7 @@ from helpers.deploy.calls import call_api
 from helpers.deploy.cost import HTTP_API_PRICE_PER_MILLION, PRICE_PER_GB_SECOND, PRICE_PER_MILLION_REQUESTS, PRICES
 from helpers.deploy.http_api import HttpApi, api_base_url
 from helpers.deploy.reports import Report, reports_in
-from helpers.deploy.settings import log_group_name
+from helpers.deploy.settings import function_log_group
 
 GB = 1024 ** 3
 
@@ -54,7 +54,7 @@ def reports_of(cfg: KitConfig, function: str) -> list[Report]:
     logs = client("logs", cfg)
     with aws_errors():
         try:
-            pages = logs.get_paginator("filter_log_events").paginate(logGroupName=log_group_name(function))
+            pages = logs.get_paginator("filter_log_events").paginate(logGroupName=function_log_group(function))
             return reports_in("\n".join(e["message"].rstrip("\n") for p in pages for e in p.get("events", [])))
         except logs.exceptions.ResourceNotFoundException:
             return []

@@ -1,1 +1,1 @@
-"""AWS Lambda: Invoke semantics, function states, execution environments (host process or container)."""
+"""AWS Lambda: Invoke semantics, function states, instances, i.e. execution environments (host process or container)."""

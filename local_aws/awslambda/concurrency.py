@@ -1,10 +1,11 @@
-"""Lambda's concurrency for the local runtime: execution environments per function, scaled and capped like Lambda.
+"""Lambda's concurrency for the local Lambda: instances (Lambda's execution environments) per function, scaled and
+capped like Lambda.
 
-A function gets one environment per concurrent invocation: a free warm one if there is one, else a new (cold)
+A function gets one instance per concurrent invocation: a free warm one if there is one, else a new (cold)
 one. It may run at most its reserved concurrency (PutFunctionConcurrency) at once; functions without a
 reservation share the account's limit minus every reservation (KIT_LOCAL_ACCOUNT_CONCURRENCY, default 1,000:
 Lambda's default quota; new accounts get less). Past a limit the invocation is throttled: Lambda's Invoke answers
-429 TooManyRequestsException. Idle environments stay warm until the configuration changes or they idle too long.
+429 TooManyRequestsException. Idle instances stay warm until the configuration changes or they idle too long.
 Reservations are known from the functions invoked so far (a function never invoked reserves nothing here).
 """
 from __future__ import annotations
@@ -44,11 +45,12 @@ def account_concurrency() -> int:
 
 
 @dataclass(eq=False)
-class Environment:
-    """One execution environment of a function: its configuration key, log stream and (once launched) instance."""
+class InstanceSlot:
+    """One instance of a function as the pool keeps it: its configuration key, log stream and (once launched)
+    the running instance."""
 
-    key: Hashable  # the configuration it runs (a FunctionSpec): another key needs another environment
-    stream: str  # its CloudWatch log stream, as Lambda names one per environment
+    key: Hashable  # the configuration it runs (a FunctionSpec): another key needs another instance
+    stream: str  # its CloudWatch log stream, as Lambda names one per instance
     instance: Instance | None = None
     last_used: float = field(default_factory=time.monotonic)
 
@@ -57,12 +59,12 @@ class Environment:
 class _Function:
     key: Hashable | None = None  # the newest configuration invoked
     reserved: int | None = None
-    idle: list[Environment] = field(default_factory=list)
-    busy: set[Environment] = field(default_factory=set)
+    idle: list[InstanceSlot] = field(default_factory=list)
+    busy: set[InstanceSlot] = field(default_factory=set)
 
 
-class Environments:
-    """Every function's environments: which one an invocation gets, and whether it may run at all."""
+class InstancePool:
+    """Every function's instances: which one an invocation gets, and whether it may run at all."""
 
     def __init__(self, account_limit: int = DEFAULT_ACCOUNT_CONCURRENCY) -> None:
         self.account_limit = account_limit
@@ -70,19 +72,19 @@ class Environments:
         self._lock = threading.Lock()
 
     def acquire(self, arn: str, key: Hashable, reserved: int | None,
-                new_stream: Callable[[], str]) -> tuple[Environment, list[Instance]]:
-        """An environment for one invocation (warm if one is free, else new with no instance yet) and the
-        instances of outdated environments for the caller to stop; raises Throttled past the limits."""
+                new_stream: Callable[[], str]) -> tuple[InstanceSlot, list[Instance]]:
+        """A slot for one invocation (a warm instance if one is free, else a new slot with no instance yet) and
+        the outdated instances for the caller to stop; raises Throttled past the limits."""
         with self._lock:
             fn = self._fns.setdefault(arn, _Function())
             fn.reserved = reserved
             self._check(fn)
-            retired: list[Environment] = []
+            retired: list[InstanceSlot] = []
             if fn.key != key:
                 retired, fn.idle, fn.key = fn.idle, [], key
-            env = fn.idle.pop() if fn.idle else Environment(key, new_stream())  # the most recently used first
-            fn.busy.add(env)
-        return env, [e.instance for e in retired if e.instance is not None]
+            slot = fn.idle.pop() if fn.idle else InstanceSlot(key, new_stream())  # the most recently used first
+            fn.busy.add(slot)
+        return slot, [e.instance for e in retired if e.instance is not None]
 
     def _check(self, fn: _Function) -> None:
         if fn.reserved is not None:
@@ -94,16 +96,16 @@ class Environments:
         if unreserved_busy >= self.account_limit - reserved:
             raise Throttled(ACCOUNT_LIMIT)
 
-    def release(self, arn: str, env: Environment, keep: bool) -> Instance | None:
-        """Return `env` after its invocation: kept warm if `keep` and still current, else its instance to stop."""
+    def release(self, arn: str, slot: InstanceSlot, keep: bool) -> Instance | None:
+        """Return `slot` after its invocation: kept warm if `keep` and still current, else its instance to stop."""
         with self._lock:
             fn = self._fns[arn]
-            fn.busy.discard(env)
-            env.last_used = time.monotonic()
-            if keep and env.instance is not None and env.key == fn.key:
-                fn.idle.append(env)
+            fn.busy.discard(slot)
+            slot.last_used = time.monotonic()
+            if keep and slot.instance is not None and slot.key == fn.key:
+                fn.idle.append(slot)
                 return None
-        return env.instance
+        return slot.instance
 
     def busy(self) -> bool:
         """True while any invocation runs."""
@@ -111,13 +113,13 @@ class Environments:
             return any(fn.busy for fn in self._fns.values())
 
     def counts(self, arn: str) -> tuple[int, int]:
-        """(busy, idle) environments of one function."""
+        """(busy, idle) instances of one function."""
         with self._lock:
             fn = self._fns.get(arn) or _Function()
             return len(fn.busy), len(fn.idle)
 
     def idle_longer_than(self, seconds: float) -> list[Instance]:
-        """Take out the environments idle for more than `seconds`; their instances, for the caller to stop."""
+        """Take out the instances idle for more than `seconds`; their instances, for the caller to stop."""
         cutoff, out = time.monotonic() - seconds, []
         with self._lock:
             for fn in self._fns.values():
@@ -126,7 +128,7 @@ class Environments:
         return out
 
     def drain(self) -> list[Instance]:
-        """Take out every environment (shutdown): all instances, busy ones included; none is kept afterwards."""
+        """Take out every instance (shutdown): all instances, busy ones included; none is kept afterwards."""
         out = []
         with self._lock:
             for fn in self._fns.values():

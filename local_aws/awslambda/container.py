@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 RIE_IN_CONTAINER = "/var/rapid/aws-lambda-rie"
 RIE_PORT = 8080  # the emulator's port inside the container, published on 127.0.0.1
-SANDBOX_USER = "993:990"  # Lambda's sandbox user (sbx_user1051) is not root: neither is this one
+INSTANCE_USER = "993:990"  # Lambda's sandbox user (sbx_user1051) is not root: neither is this one
 TMP = {"/tmp": "rw,size=512m,mode=1777"}  # the only writable path, Lambda's default 512 MB of ephemeral storage
 LABEL = "ltk.launcher"
 # Explicit limits: podman's default crun/runc setup here refuses to raise them (see .ci/container-services).
@@ -145,7 +145,7 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         environment={"PYTHONUNBUFFERED": "1", **env},  # the function's prints stream before its REPORT, as on
         # the host path (launchers.py): a block-buffered pipe would hold them back until the process exits
         ports={f"{RIE_PORT}/tcp": ("127.0.0.1", port)},
-        user=SANDBOX_USER,
+        user=INSTANCE_USER,
         read_only=True,
         tmpfs=TMP,
         volumes={str(rie_binary(rec.architecture)): {"bind": RIE_IN_CONTAINER, "mode": "ro"}},

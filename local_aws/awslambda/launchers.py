@@ -1,6 +1,6 @@
 """Function instances ("execution environments") for the local Lambda: a Lambda emulator running a handler.
 
-An instance is one warm "sandbox". The host launcher runs, from a staged task root, an emulator with the handler's
+An instance is one warm execution environment. The host launcher runs, from a staged task root, an emulator with the handler's
 runtime interface client: AWS's Runtime Interface Emulator (the binary in the aws-sam-cli wheel) where it runs, else
 the kit's pure-Python one (lambda_api_server.py; KIT_LOCAL_RUNTIME chooses, see helpers.core.platform), with
 `python -m awslambdaric HANDLER` where awslambdaric is installed, else the kit's stdlib client (lambda_bootstrap.py;
@@ -32,7 +32,7 @@ from local_aws.stack.ports import PortLost, free_port, wait_for_listener, with_f
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 # What Lambda's Python runtime directory (/var/runtime) offers besides the task root: the runtime interface
-# client and the AWS SDK. The host runner sees only these and the task root, so a missing dependency fails here too.
+# client and the AWS SDK. The host launcher's instance sees only these and the task root, so a missing dependency fails here too.
 LAMBDA_PYTHON_DISTRIBUTIONS = ("awslambdaric", "simplejson", "snapshot-restore-py", "boto3", "botocore", "s3transfer",
                          "jmespath", "python-dateutil", "six", "urllib3")
 STANDINS = Path(__file__).parent.parent / "standins"
@@ -41,7 +41,7 @@ STDLIB_CLIENT = STANDINS / "lambda_bootstrap.py"  # copied into lambda_python_di
 
 
 class Instance(Protocol):
-    """A running function sandbox reachable through the RIE invoke endpoint."""
+    """A running function instance reachable through the RIE invoke endpoint."""
 
     endpoint: str  # base URL of the RIE, e.g. http://127.0.0.1:PORT
 
@@ -52,10 +52,10 @@ class Instance(Protocol):
         """Function output (stdout + stderr, RIE lines included) since the last call."""
 
     def alive(self) -> bool:
-        """True while the sandbox runs."""
+        """True while the instance runs."""
 
     def stop(self) -> None:
-        """Stop the sandbox and everything it started."""
+        """Stop the instance and everything it started."""
 
 
 _RUNTIME_DIR_LOCK = threading.Lock()  # concurrent cold starts in one stack build the directory once
@@ -215,7 +215,7 @@ def launch_instance(rec: ImageRecord, env: dict[str, str]) -> Instance:
     return with_free_port(lambda port: launch_host(rec, env, port))
 
 
-def runner_description(rec: ImageRecord) -> str:
+def launcher_description(rec: ImageRecord) -> str:
     """Which of the two local paths `launch_instance` takes for `rec`, in words (notebooks print it)."""
     client = _engine_for(rec)
     if client is not None:

@@ -1,6 +1,6 @@
 """Lambda's Invoke semantics on top of local function instances: warm reuse, timeouts, errors, REPORT, logs.
 
-Each invocation runs in an execution environment of its own (concurrency.py: as many as there are concurrent
+Each invocation runs in an instance (an execution environment) of its own (concurrency.py: as many as there are concurrent
 invocations, up to the function's reserved concurrency or the account's limit, else throttled); a free warm one
 is reused, a changed image or configuration starts new (cold) ones. Results, errors and log records follow what
 Lambda returns and writes; log records are written in the background, in order (flush_logs() waits for them).
@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from helpers.core.aws_facts.report_line import Report, format_report
-from local_aws.awslambda.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Environment, Environments
+from local_aws.awslambda.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, InstancePool, InstanceSlot
 from local_aws.logs.function_logs import FunctionLogs
 from local_aws.ecr.images import find_image
 from local_aws.awslambda.launchers import INVOKE_PATH, Instance, launch_instance
@@ -52,7 +52,7 @@ class FunctionSpec:
     memory_mb: int
     timeout_s: int
     architecture: str
-    # PutFunctionConcurrency: not part of the configuration (changing it keeps the warm environments)
+    # PutFunctionConcurrency: not part of the configuration (changing it keeps the warm instances)
     reserved_concurrency: int | None = field(default=None, compare=False)
 
     @classmethod
@@ -123,24 +123,24 @@ class LocalLambda:
                  before_cold_start: Callable[[FunctionSpec], None] | None = None) -> None:
         """`logs_client(region)` gives a CloudWatch Logs client; `function_env` is added to every instance's env;
         `account_concurrency` is the account's concurrent executions quota; `before_cold_start(spec)` runs before
-        a new environment starts and may refuse it by raising (the function's image left ECR, ...)."""
+        a new instance starts and may refuse it by raising (the function's image left ECR, ...)."""
         self._before_cold_start = before_cold_start
         self._function_env = function_env
-        self.environments = Environments(account_concurrency)
+        self.pool = InstancePool(account_concurrency)
         self.logs = FunctionLogs(logs_client)
 
     def busy(self) -> bool:
         """True while any invocation runs."""
-        return self.environments.busy()
+        return self.pool.busy()
 
     def stop_all(self) -> None:
         """Stop every instance (the stack calls this on shutdown)."""
-        for inst in self.environments.drain():
+        for inst in self.pool.drain():
             inst.stop()
 
     def stop_idle(self, seconds: float) -> int:
-        """Stop the instances idle for more than `seconds` (Lambda recycles idle environments); how many."""
-        idle = self.environments.idle_longer_than(seconds)
+        """Stop the instances idle for more than `seconds` (Lambda recycles idle instances); how many."""
+        idle = self.pool.idle_longer_than(seconds)
         for inst in idle:
             inst.stop()
         return len(idle)
@@ -159,15 +159,15 @@ class LocalLambda:
         return env
 
     def invoke(self, spec: FunctionSpec, payload: bytes) -> InvokeResult:
-        """Invoke synchronously (RequestResponse) in a free or new environment; raises concurrency.Throttled past
+        """Invoke synchronously (RequestResponse) in a free or new instance; raises concurrency.Throttled past
         the concurrency limits and ImageNotFound when the image is not registered."""
-        env, outdated = self.environments.acquire(spec.arn, spec, spec.reserved_concurrency, _stream_name)
+        slot, outdated = self.pool.acquire(spec.arn, spec, spec.reserved_concurrency, _stream_name)
         for old in outdated:
             old.stop()
         keep = False
         try:
-            cold = self._ensure_instance(spec, env)
-            inst = env.instance
+            cold = self._ensure_instance(spec, slot)
+            inst = slot.instance
             assert inst is not None
             inst.read_logs()
             sampler = PeakRss(inst, spec.memory_mb * MiB)
@@ -177,21 +177,21 @@ class LocalLambda:
             wall_ms = (time.monotonic() - t0) * 1000
             peak = sampler.finish()
             result, reset = self._result(spec, inst, status, body, wall_ms, peak, sampler.out_of_memory, cold)
-            keep = not reset  # Lambda resets the sandbox after timeouts and runtime crashes
-            self.logs.put(spec.region, spec.name, env.stream, result.log)
+            keep = not reset  # Lambda resets the instance after timeouts and runtime crashes
+            self.logs.put(spec.region, spec.name, slot.stream, result.log)
             return result
         finally:
-            leftover = self.environments.release(spec.arn, env, keep)
+            leftover = self.pool.release(spec.arn, slot, keep)
             if leftover is not None:
                 leftover.stop()
 
-    def _ensure_instance(self, spec: FunctionSpec, env: Environment) -> bool:
-        """Give `env` a running instance, launching one (a cold start) if it has none or it died; True if cold."""
-        if env.instance is not None and env.instance.alive():
+    def _ensure_instance(self, spec: FunctionSpec, slot: InstanceSlot) -> bool:
+        """Give `slot` a running instance, launching one (a cold start) if it has none or it died; True if cold."""
+        if slot.instance is not None and slot.instance.alive():
             return False
-        if env.instance is not None:  # died while idle: a new sandbox, with its own log stream
-            env.instance.stop()
-            env.instance, env.stream = None, _stream_name()
+        if slot.instance is not None:  # died while idle: a new instance, with its own log stream
+            slot.instance.stop()
+            slot.instance, slot.stream = None, _stream_name()
         if self._before_cold_start is not None:
             self._before_cold_start(spec)
         rec = find_image(spec.image_uri)
@@ -199,7 +199,7 @@ class LocalLambda:
             raise ImageNotFound(spec.image_uri)
         if spec.handler:
             rec = replace(rec, handler=spec.handler)
-        env.instance = launch_instance(rec, self._env(spec, env.stream))
+        slot.instance = launch_instance(rec, self._env(spec, slot.stream))
         return True
 
     def _rie_logs(self, inst: Instance, wait: bool) -> str:

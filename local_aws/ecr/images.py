@@ -24,8 +24,8 @@ class ImageRecord:
     uri: str  # repo-uri:tag as pushed to the (emulated) ECR
     digest: str  # "sha256:..."
     handler: str = "lambda_app.app.handler"  # the image CMD
-    task_root: str | None = None  # staged LAMBDA_TASK_ROOT on the host (host runner)
-    container_image: str | None = None  # image ref in the local engine (container runner)
+    task_root: str | None = None  # staged LAMBDA_TASK_ROOT on the host (the host launcher)
+    container_image: str | None = None  # image ref in the local engine (the container launcher)
     architecture: str = "x86_64"
     uncompressed_bytes: int = 0  # all layers uncompressed, as Lambda measures its 10 GiB limit (0: unknown)
 

@@ -21,9 +21,9 @@ from local_aws.error_answers import KitApiError
 class LifecycleClock:
     """A clock offset for the stack, and the lifecycle rules applied when it moves."""
 
-    def __init__(self, ecr_client: Callable[[str], Any], retire_environments: Callable[[], None],
+    def __init__(self, ecr_client: Callable[[str], Any], retire_instances: Callable[[], None],
                  log: Callable[[str], None]) -> None:
-        self._ecr, self._retire, self._log = ecr_client, retire_environments, log
+        self._ecr, self._retire, self._log = ecr_client, retire_instances, log
         self.offset_days = 0.0
         self._lock = threading.Lock()
 

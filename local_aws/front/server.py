@@ -140,7 +140,7 @@ class Server:
                                                None if reserved is None else int(reserved))
 
     def run_function(self, spec: Any, payload: bytes) -> Any:
-        """Invoke through the local runtime, turning a missing image or runtime problem into an API error."""
+        """Invoke through the local Lambda, turning a missing image or runtime problem into an API error."""
         self.states.check_invocable(spec.region, spec.name)  # Pending or Failed functions are not invoked
         try:
             result = self.lam.invoke(spec, payload)
@@ -206,7 +206,7 @@ class Server:
     def _run_quietly(self, spec: Any, payload: bytes) -> None:
         try:
             self.run_function(spec, payload)
-        except Throttled as e:  # Lambda would queue and retry it; the local runtime drops it and says so
+        except Throttled as e:  # Lambda would queue and retry it; the local Lambda drops it and says so
             self.log(f"async invoke of {spec.name} throttled ({e.reason}): dropped")
         except Exception as e:  # an Event invocation has no caller to tell
             self.log(f"async invoke of {spec.name} failed: {e}")

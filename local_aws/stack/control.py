@@ -6,7 +6,7 @@ or an idle timeout (KIT_LOCAL_IDLE_SECONDS, default 1800) ends it together with 
 
 The process serves two ports on 127.0.0.1:
 - the endpoint (`endpoint_url` of every boto3 client): moto for the control plane, except the Lambda Invoke API
-  (`POST /2015-03-31/functions/{name}/invocations`), answered by the local runtime (awslambda/service.py);
+  (`POST /2015-03-31/functions/{name}/invocations`), answered by the local Lambda (awslambda/service.py);
 - the HTTP API endpoint: `api_url(api_id)` serves the API Gateway v2 APIs stored in moto (gateway.py).
 
 Settings: KIT_LOCAL_PORT / KIT_LOCAL_API_PORT pin the two ports (default: free ports), KIT_LOCAL_IDLE_SECONDS.

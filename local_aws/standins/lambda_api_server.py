@@ -72,7 +72,7 @@ class Invocation:
             self.done.set()
 
 
-class Sandbox:
+class Instance:
     """The runtime process, the Runtime API it talks to, and the invocation in flight."""
 
     def __init__(self, cmd: list[str], api_address: tuple[str, int], timeout_s: float, account_id: str) -> None:
@@ -218,9 +218,9 @@ class Sandbox:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], handler: type, sandbox: Sandbox) -> None:
+    def __init__(self, address: tuple[str, int], handler: type, instance: Instance) -> None:
         super().__init__(address, handler)
-        self.sandbox = sandbox
+        self.instance = instance
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a runtime killed mid-request drops its connection; that is no error worth a traceback
@@ -257,10 +257,10 @@ class RuntimeApi(_Handler):
     """The Runtime API the function's runtime client talks to."""
 
     def do_GET(self) -> None:
-        sandbox: Sandbox = self.server.sandbox  # type: ignore[attr-defined]
+        instance: Instance = self.server.instance  # type: ignore[attr-defined]
         if self.path != f"{API}/invocation/next":
             return self.send(404, _error("NotFound", f"No such path: {self.path}"))
-        inv = sandbox.next_event(self.server)  # type: ignore[arg-type]
+        inv = instance.next_event(self.server)  # type: ignore[arg-type]
         if inv is None:  # this runtime was retired while it waited
             self.close_connection = True
             return self.send(410, _error("Gone", "This runtime was reset."))
@@ -270,18 +270,18 @@ class RuntimeApi(_Handler):
         self.send(200, inv.payload, {
             "Lambda-Runtime-Aws-Request-Id": inv.rid,
             "Lambda-Runtime-Deadline-Ms": str(int(wall_deadline * 1000)),
-            "Lambda-Runtime-Invoked-Function-Arn": f"arn:aws:lambda:{region}:{sandbox.account_id}:function:{name}",
+            "Lambda-Runtime-Invoked-Function-Arn": f"arn:aws:lambda:{region}:{instance.account_id}:function:{name}",
             "Lambda-Runtime-Trace-Id": inv.trace_id,
         })
 
     def do_POST(self) -> None:
-        sandbox: Sandbox = self.server.sandbox  # type: ignore[attr-defined]
+        instance: Instance = self.server.instance  # type: ignore[attr-defined]
         body = self.body()
         parts = self.path.removeprefix(API).strip("/").split("/")
         if parts == ["init", "error"]:
-            return self.send(*sandbox.init_error(self.server, body))  # type: ignore[arg-type]
+            return self.send(*instance.init_error(self.server, body))  # type: ignore[arg-type]
         if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
-            return self.send(*sandbox.answer(self.server, parts[1], 200, body))  # type: ignore[arg-type]
+            return self.send(*instance.answer(self.server, parts[1], 200, body))  # type: ignore[arg-type]
         self.send(404, _error("NotFound", f"No such path: {self.path}"))
 
 
@@ -292,7 +292,7 @@ class EmulatorApi(_Handler):
         payload = self.body()
         if self.path != INVOKE_PATH:
             return self.send(404, b"404 page not found\n", {"Content-Type": "text/plain"})
-        status, body = self.server.sandbox.invoke(payload)  # type: ignore[attr-defined]
+        status, body = self.server.instance.invoke(payload)  # type: ignore[attr-defined]
         self.send(status, body, {"Content-Type": "text/plain; charset=utf-8"})
 
 
@@ -306,9 +306,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not args.cmd:
         parser.error("the runtime command (e.g. python -m awslambdaric HANDLER) is missing")
-    sandbox = Sandbox(args.cmd, _address(args.runtime_api_address),
+    instance = Instance(args.cmd, _address(args.runtime_api_address),
                       float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 300), args.account_id)
-    server = _Server(_address(args.runtime_interface_emulator_address), EmulatorApi, sandbox)
+    server = _Server(_address(args.runtime_interface_emulator_address), EmulatorApi, instance)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
@@ -318,7 +318,7 @@ def main(argv: list[str]) -> int:
         while not stopping.wait(0.2):
             pass
     finally:
-        sandbox.stop()
+        instance.stop()
         server.shutdown()
     return 0
 
