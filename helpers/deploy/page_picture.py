@@ -13,7 +13,7 @@ from typing import Any
 from helpers.core.paths import kit_home
 
 FLAGS = ("--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=900,760")
+         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=900,1100")
 WAIT_S = 60  # the page's first request may cold-start the function
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
