@@ -15,7 +15,7 @@ PAD_ID, UNK_ID, BOS_ID, EOS_ID = range(4)
 # A word ending in an apostrophe ("l'", "n'", "don'"), a word, or any single other symbol.
 _TOKEN = re.compile(r"[^\W\d_]+'|\w+|[^\w\s]")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
-_NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", ")", "%"}
+_NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", ")", "%", "-"}  # "-": dark-haired, father-in-law
 _NO_SPACE_AFTER = {"(", "-"}
 
 
@@ -48,13 +48,26 @@ def capitalized_words(sentences: Iterable[str]) -> set[str]:
     return {t for t, n in seen.items() if upper[t] * 2 > n and t != "i"}
 
 
+_AN_BEFORE = ("hour", "honest", "honour", "honor", "heir")  # a silent h: an hour
+_A_BEFORE = ("uni", "use", "usu", "euro", "one", "once", "ewe")  # a "you" or "w" sound: a university, a one
+
+
+def indefinite_article(word: str) -> str:
+    """"a" or "an" before `word`, by its sound as spelt: an apple, a car, an hour, a university."""
+    w = word.lower()
+    vowel = w[:1] in "aeiou" and not w.startswith(_A_BEFORE)
+    return "an" if vowel or w.startswith(_AN_BEFORE) else "a"
+
+
 def detokenize(tokens: Iterable[str], cased: set[str] | frozenset[str] = frozenset()) -> str:
-    """Join tokens into an English sentence: punctuation attached, "i", the `cased` words and the first letter
+    """Join tokens into an English sentence: punctuation attached, "a"/"an" agreeing with the next word (the
+    decoder writes the article before it has chosen the noun), "i", the `cased` words and the first letter
     capitalised."""
     out = ""
-    for tok in tokens:
-        if tok in SPECIALS:
-            continue
+    toks = [t for t in tokens if t not in SPECIALS]
+    for k, tok in enumerate(toks):
+        if tok in ("a", "an") and k + 1 < len(toks) and toks[k + 1][:1].isalpha():
+            tok = indefinite_article(toks[k + 1])
         if tok == "i":
             tok = "I"
         elif tok in cased:

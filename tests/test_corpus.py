@@ -96,3 +96,14 @@ def test_train_only_keeps_a_sentence_in_train():
     homes = {name for seed in range(6) for name in ("valid", "test")
              if PAIRS[0] in getattr(split_pairs(PAIRS[:400], valid=0.3, test=0.3, seed=seed), name)}
     assert homes  # without train_only the seed sentence does land outside train
+
+
+def test_no_proper_name_is_also_a_lexicon_word():
+    """Names are left out of the vocabularies (the model copies them through): one spelt like a word would take
+    that word with it ("Nice" took "nice": "The weather is beau.")."""
+    from helpers.train.draw import PROPER_NAMES
+    from helpers.train.lexicon import load_lexicon
+    from lambda_app.text import tokenize
+
+    words = {t for e in load_lexicon().entries for t in tokenize(e.fr) + tokenize(e.en)}
+    assert not [n for n in PROPER_NAMES if set(tokenize(n)) & words]

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from helpers.train import corpus
-from helpers.train.corpus import dev_set, generate_pairs
+from helpers.train.corpus import dev_set, generate_pairs, heldout_set
 from lambda_app.text import tokenize
 
 
@@ -25,6 +25,15 @@ def test_dev_set_is_large_and_well_formed():
 def test_no_dev_sentence_in_the_training_corpus():
     dev = {_key(fr) for fr, _ in dev_set()}
     assert not [p.fr for p in generate_pairs(6000, seed=0) if _key(p.fr) in dev]
+
+
+def test_the_held_out_set_is_well_formed_and_never_generated():
+    held = heldout_set()
+    assert len(held) >= 100 and len({fr for fr, _ in held}) == len(held)
+    assert all(fr.strip() and refs and all(r.strip() for r in refs) for fr, refs in held)
+    keys = {_key(fr) for fr, _ in held}
+    assert not keys & {_key(fr) for fr, _ in dev_set()}  # two sets, not one
+    assert not [p.fr for p in generate_pairs(6000, seed=0) if _key(p.fr) in keys]
 
 
 def test_the_generator_drops_dev_sentences_it_would_make(monkeypatch: pytest.MonkeyPatch):

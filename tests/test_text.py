@@ -21,6 +21,15 @@ def test_detokenize_english():
     assert detokenize([]) == ""
 
 
+def test_detokenize_agrees_a_and_an_with_the_next_word():
+    assert detokenize(["i", "eat", "a", "apple", "."]) == "I eat an apple."
+    assert detokenize(["we", "watched", "an", "film", "."]) == "We watched a film."
+    assert detokenize(["an", "hour", "and", "a", "university", ",", "an", "uncle", "."]) == \
+        "An hour and a university, an uncle."
+    assert detokenize(["a", "."]) == "A."
+    assert detokenize(["dark", "-", "haired"]) == "Dark-haired"
+
+
 def test_round_trip_of_english():
     s = "The small black dog does not sleep near the house."
     assert detokenize(tokenize(s)) == s

@@ -132,3 +132,17 @@ def test_confidence_is_the_least_sure_words_probability():
 def test_cased_words_are_capitalised():
     tr = _scripted([4, 5, 6, 7, 3], [0.9] * 5, [0], cased=("name",))
     assert tr.translate_batch(["je"]) == ["My Name is."]
+
+
+def test_a_plural_or_feminine_form_reads_as_the_form_the_model_saw():
+    from lambda_app.text import Vocab
+    from lambda_app.translator import known_form, source_ids
+
+    v = Vocab(["fatigué", "fermé", "croissant", "mari", "nous", "les", ",", "."])
+    assert [known_form(v, t) for t in ("fatigués", "fermée", "fermées", "croissants", "marie", "nous", "zorglub")] == \
+        ["fatigué", "fermé", "fermé", None, None, "nous", None]  # a name is no word; a plural noun is copied
+    assert source_ids(v, ["nous", "fatigués", "zorglubs", "."], 32) == \
+        [v.stoi["nous"], v.stoi["fatigué"], 1, v.stoi["."], 3]
+    tr = _scripted([3], [0.9], [0])
+    tr.src_vocab = v
+    assert tr.unknown_words("Nous sommes fatigués, Zorglub.") == ["sommes", "zorglub"]

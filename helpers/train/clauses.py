@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pyrealb as rb
 
 from helpers.train.lexicon import Entry
-from helpers.train.realize import Noun, Subject, particle, realize, verb
+from helpers.train.realize import POSSESSOR_GENDER, Noun, Subject, bare_particle, particle, realize, verb
 
 _EN_TENSE = {"p": "p", "pc": "ps", "i": "ps", "prox": "p"}
 _VOWELS = tuple("aeiouyhéèêàâîôû")
@@ -40,8 +40,8 @@ class Clause:
             o = self.obj.build(lang)
             part = particle(self.verb) if lang == "en" else ""
             rest.append(rb.PP(rb.P(part), o) if part else o)
-        elif lang == "en" and particle(self.verb) and self.verb.cls != "cop":
-            rest.append(rb.Q(particle(self.verb)))
+        elif lang == "en" and bare_particle(self.verb) and self.verb.cls != "cop":
+            rest.append(rb.Q(bare_particle(self.verb)))
         rest += self.comp(lang)
         if self.tense == "prox":
             inner = verb(lang, self.verb, "b" if lang == "fr" else "b-to")
@@ -49,7 +49,13 @@ class Clause:
         return rb.VP(verb(lang, self.verb, tense), *rest)
 
     def build(self, lang: str, question: str | None = None) -> Any:
-        s = rb.S(self.subject.build(lang), self._vp(lang))
+        s_ = self.subject
+        known = s_.noun is None and s_.pe == 3 and not s_.plural
+        token = POSSESSOR_GENDER.set(s_.gender if known else None)
+        try:
+            s = rb.S(s_.build(lang), self._vp(lang))
+        finally:
+            POSSESSOR_GENDER.reset(token)
         typ: dict[str, Any] = {}
         if self.neg:
             typ["neg"] = True

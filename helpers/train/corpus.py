@@ -19,11 +19,15 @@ from typing import Callable
 
 from helpers.core.errors import KitError
 from helpers.core.paths import REPO_ROOT, kit_home
-from helpers.train import phrases, templates
+from helpers.train import everyday, phrases, templates
 from helpers.train.lexicon import load_lexicon
 
 SEED_SENTENCE = ("Les deux chiens marchent dans le parc.", "The two dogs walk in the park.")
 DEV_SET = REPO_ROOT / "tests" / "data" / "dev_fr_en.tsv"
+HELDOUT_SET = REPO_ROOT / "tests" / "data" / "heldout_fr_en.tsv"  # hand-written too; read only for the final score
+# A pair may come up this many times, as often as it is drawn: "Il fait beau." is common, and a corpus of distinct
+# sentences would teach it once, beside thousands of one-off combinations.
+MAX_REPEATS = 10
 
 
 @dataclass(frozen=True)
@@ -50,13 +54,16 @@ KINDS: dict[str, tuple[Callable[[templates.Draw], tuple[str, str]], float]] = {
     "c'est": (phrases.it_is, 4),
     "weather": (phrases.weather, 4),
     "time of day": (phrases.clock, 2.5),
-    "everyday questions (où est...)": (phrases.questions, 3),
+    "everyday questions (où est...)": (phrases.questions, 5),
     "greetings and polite phrases": (phrases.greeting, 3),
     "names": (phrases.names, 1.5),
     "daily routine (se lever...)": (phrases.routine, 2),
     "imperatives": (phrases.imperative, 3),
     "prices": (phrases.price, 1),
     "je voudrais": (phrases.would_like, 1.5),
+    "likes (J'aime le thé)": (everyday.likes, 4),
+    "where things are": (everyday.location, 4),
+    "looks (les yeux verts)": (everyday.looks, 1.5),
 }
 
 
@@ -67,14 +74,29 @@ def dev_set(path: Path = DEV_SET) -> list[tuple[str, list[str]]]:
     return [(r[0], r[1:]) for r in rows]
 
 
+def heldout_set() -> list[tuple[str, list[str]]]:
+    """The hand-written held-out set (tests/data/heldout_fr_en.tsv): written without reading the generator and
+    used for the final score only, never to tune; the same format as the dev set."""
+    return dev_set(HELDOUT_SET)
+
+
 def _dev_keys() -> set[str]:
+    """The hand-written sets' French sentences (tokenized): the generator never keeps one."""
     from lambda_app.text import tokenize
 
-    return {" ".join(tokenize(fr)) for fr, _ in dev_set()} if DEV_SET.exists() else set()
+    return {" ".join(tokenize(fr)) for path in (DEV_SET, HELDOUT_SET) if path.exists() for fr, _ in dev_set(path)}
+
+
+def _keep(pairs: list[Pair], counts: dict[str, int], english: dict[str, str], p: Pair) -> None:
+    """Append `p` unless its French already came up MAX_REPEATS times or with another English."""
+    if english.setdefault(p.fr, p.en) == p.en and counts.get(p.fr, 0) < MAX_REPEATS:
+        counts[p.fr] = counts.get(p.fr, 0) + 1
+        pairs.append(p)
 
 
 def generate_pairs(n: int, seed: int = 0, workers: int = 2) -> list[Pair]:
-    """`n` distinct (French, English) pairs, reproducible by `seed`; the seed sentence is always first.
+    """`n` (French, English) pairs, reproducible by `seed`, each at most MAX_REPEATS times; the seed sentence is
+    always first.
 
     Drawn in `workers` processes (chunk k from seed `seed * 1000 + k`) and cached in .kit/corpus/ under a hash
     of the generator's sources, the lexicon, the dev set and (n, seed): a second call reads the file.
@@ -84,21 +106,22 @@ def generate_pairs(n: int, seed: int = 0, workers: int = 2) -> list[Pair]:
     cache = kit_home() / "corpus" / f"{_generator_hash()}-{n}-{seed}.json"
     if cache.exists():
         return [Pair(*row) for row in json.loads(cache.read_text(encoding="utf-8"))]
-    chunks = [(seed * 1000 + k, n // 4 + 1) for k in range(8)]
+    chunks = [(seed * 1000 + k, n // 7 + 1) for k in range(8)]  # 8/7 of n: a few repeats past MAX_REPEATS are dropped
     if workers > 1 and n > 2000 and "fork" in multiprocessing.get_all_start_methods():
         with multiprocessing.get_context("fork").Pool(workers) as pool:  # pure Python: safe to fork
             parts = pool.starmap(_draw_pairs, chunks)
     else:
         parts = [_draw_pairs(s, n) for s, _ in chunks[:1]]
-    pairs = {SEED_SENTENCE[0]: Pair(*SEED_SENTENCE, kind="action (any tense)")}
-    for part in parts:
-        for p in part:
-            if len(pairs) >= n:
-                break
-            pairs.setdefault(p.fr, p)
-    if len(pairs) < n:
-        raise KitError(f"The templates cannot produce {n} distinct pairs: ask for fewer.")
-    out = list(pairs.values())
+    out: list[Pair] = []
+    counts: dict[str, int] = {}
+    english: dict[str, str] = {}
+    _keep(out, counts, english, Pair(*SEED_SENTENCE, kind="action (any tense)"))
+    for p in (p for part in parts for p in part):
+        if len(out) >= n:
+            break
+        _keep(out, counts, english, p)
+    if len(out) < n:
+        raise KitError(f"The templates cannot produce {n} pairs: ask for fewer.")
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps([[p.fr, p.en, p.kind] for p in out], ensure_ascii=False), encoding="utf-8")
@@ -107,14 +130,16 @@ def generate_pairs(n: int, seed: int = 0, workers: int = 2) -> list[Pair]:
 
 
 def _draw_pairs(seed: int, n: int) -> list[Pair]:
-    """Up to `n` distinct pairs drawn from `KINDS` by weight (none of them a dev-set sentence)."""
+    """Up to `n` pairs drawn from `KINDS` by weight (none of them a hand-written set's sentence)."""
     from lambda_app.text import tokenize
 
     rng = random.Random(seed)
     draw = templates.Draw(rng)
     names, weights = list(KINDS), [w for _, w in KINDS.values()]
     banned = _dev_keys()
-    pairs: dict[str, Pair] = {}
+    pairs: list[Pair] = []
+    counts: dict[str, int] = {}
+    english: dict[str, str] = {}
     for _ in range(20 * n + 1000):
         if len(pairs) >= n:
             break
@@ -125,16 +150,17 @@ def _draw_pairs(seed: int, n: int) -> list[Pair]:
             continue
         if "[[" in fr + en:  # pyRealB marks what it could not inflect: never train on it
             continue
-        if fr not in pairs and " ".join(tokenize(fr)) not in banned:
-            pairs[fr] = Pair(fr, en, kind)
-    return list(pairs.values())
+        if " ".join(tokenize(fr)) not in banned:
+            _keep(pairs, counts, english, Pair(fr, en, kind))
+    return pairs
 
 
 def _generator_hash() -> str:
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    sources = ("corpus.py", "templates.py", "draw.py", "phrases.py", "clauses.py", "realize.py", "lexicon.py")
-    for path in [here / name for name in sources] + [here / "data" / "lexicon_fr_en.tsv", DEV_SET]:
+    sources = ("corpus.py", "templates.py", "draw.py", "phrases.py", "everyday.py", "clauses.py", "realize.py",
+               "lexicon.py")
+    for path in [here / name for name in sources] + [here / "data" / "lexicon_fr_en.tsv", DEV_SET, HELDOUT_SET]:
         if path.exists():
             h.update(path.read_bytes())
     return h.hexdigest()[:12]

@@ -29,15 +29,15 @@ class DataSource:
         return f"{self.name}: {len(self.pairs)} pairs"
 
 
-def load_data(source: str = "generated", pairs: int = 40_000, seed: int = 0, fra_txt: str | Path | None = None,
+def load_data(source: str = "generated", pairs: int = 50_000, seed: int = 0, fra_txt: str | Path | None = None,
               max_tokens: int = 12) -> DataSource:
     """The data for `source`: "generated" (`pairs` sentences from the templates) or "tatoeba" (`fra_txt`)."""
     if source == "generated":
         data = generate_pairs(pairs, seed=seed)
-        # Floors 01 asserts after its 4-minute training (measured on a shared 2-core machine, with a margin);
-        # the issue's targets for the dev set are 85% / chrF 90 (README: what it reaches).
-        return DataSource(source, data, min_test_bleu=70.0, has_seed=data[0].fr == SEED_SENTENCE[0],
-                          dev_targets=(0.40, 70.0))
+        # Floors 01 asserts after its 4-minute training: the dev set's targets are 85% and chrF 90, and 01's run
+        # reaches them (README); the exact-match floor leaves 5 points for another machine's arithmetic.
+        return DataSource(source, data, min_test_bleu=90.0, has_seed=data[0].fr == SEED_SENTENCE[0],
+                          dev_targets=(0.80, 90.0))
     if source == "tatoeba":
         if not fra_txt:
             raise KitError("Set FRA_TXT to the fra.txt file from manythings.org/anki's fra-eng.zip.")

@@ -13,9 +13,9 @@ from helpers.train.realize import Noun, Subject, countable, mass, prep
 
 NAMES_F = ("Marie", "Sophie", "Julie", "Claire", "Léa", "Emma", "Chloé", "Camille", "Manon", "Sarah", "Inès",
            "Alice", "Lucie", "Anne", "Nathalie", "Isabelle", "Fatima", "Aïcha", "Yasmine", "Zoé")
-NAMES_M = ("Paul", "Pierre", "Lucas", "Thomas", "Hugo", "Louis", "Jean", "Marc", "Nicolas", "Julien", "Antoine",
+NAMES_M = ("Paul", "Pascal", "Lucas", "Thomas", "Hugo", "Louis", "Jean", "Marc", "Nicolas", "Julien", "Antoine",
            "Karim", "Mohamed", "Léo", "Nathan", "Théo", "Arthur", "Jules", "Adam", "Victor")
-CITIES = ("Paris", "Lyon", "Marseille", "Nice", "Toulouse", "Bordeaux", "Lille", "Nantes", "Québec", "Berlin",
+CITIES = ("Paris", "Lyon", "Marseille", "Brest", "Toulouse", "Bordeaux", "Lille", "Nantes", "Québec", "Berlin",
           "Rome", "Madrid", "Dakar", "Tokyo", "Boston", "Chicago", "Toronto", "Dublin", "Oslo", "Sydney", "Rennes")
 PROPER_NAMES = frozenset(NAMES_F + NAMES_M + CITIES)
 PERSONS = ("person", "family", "job")
@@ -41,6 +41,12 @@ class Draw:
         self.rng, self.lex = rng, lexicon or load_lexicon()
         self._nouns: dict[tuple[str, ...], list[Entry]] = {}
 
+    def pick(self, entries: list[Entry]) -> Entry:
+        """One of `entries`, the frequent ones more often: weight 2 ** zipf, so a word 10 times as frequent in
+        French (one Zipf unit) is drawn twice as often; a beginner meets "manger" more than "repasser"."""
+        weights = [2.0 ** e.zipf for e in entries]
+        return self.rng.choices(entries, weights)[0]
+
     def nouns(self, *classes: str) -> list[Entry]:
         """Nouns of `classes`; an object set (OBJECT_SETS: lang, read, sport...) names its lemmas."""
         if classes not in self._nouns:
@@ -54,7 +60,7 @@ class Draw:
              ) -> Noun:
         """A noun phrase over `classes`: determiner, number, count, maybe an adjective of `adj_cls`."""
         r = self.rng
-        e = r.choice(self.nouns(*classes))
+        e = self.pick(self.nouns(*classes))
         can_pl = countable(e)
         plural = (r.random() < 0.35 and can_pl) if plural is None else (plural and can_pl)
         partitive = mass(e) and e.cls in ("food", "drink")
@@ -63,9 +69,9 @@ class Draw:
             det, plural = "none", False
         count = r.choice((2, 2, 3, 4, 5, 6, 10, 12, 20)) if plural and det in ("def", "poss", "none") and \
             r.random() < 0.3 else None
-        adj = r.choice(self.lex.of("A", *adj_cls)) if adj_cls and r.random() < 0.3 else None
+        adj = self.pick(self.lex.of("A", *adj_cls)) if adj_cls and r.random() < 0.3 else None
         gender = r.choice("mf") if e.cls in PERSONS else ""
-        return Noun(e, det, plural, count, adj, poss=r.choice((1, 1, 2, 3)), poss_g=r.choice("mf"), gender=gender)
+        return Noun(e, det, plural, count, adj, poss=r.choice((1, 1, 2, 3)), gender=gender)
 
     def subject(self, persons_only: bool = True) -> Subject:
         r = self.rng
@@ -126,7 +132,7 @@ def generic_object(v: Entry, obj: Noun | None) -> Noun | None:
 def play_complement(d: Draw) -> tuple[Entry, Callable[[str], list[Any]]]:
     """jouer au football -> play football; jouer du piano -> play the piano."""
     sport = d.rng.random() < 0.7
-    e = d.rng.choice(d.nouns("sport" if sport else "instrument"))
+    e = d.pick(d.nouns("sport" if sport else "instrument"))
     n = Noun(e, "def")
 
     def comp(lang: str) -> list[Any]:
@@ -164,7 +170,7 @@ def with_complement(d: Draw) -> Callable[[str], list[Any]]:
 def with_time(d: Draw, tense: str, fr: str, en: str) -> tuple[str, str]:
     fr_t, en_t = d.rng.choice(TIME_FRONT[tense])
     if d.rng.random() < 0.4:  # at the end: Je mange à midi. -> I eat at noon.
-        en_end = en_t if en_t.split()[0] in ("On", "In", "At") and en_t[3:4].isupper() else en_t[0].lower() + en_t[1:]
+        en_end = en_t[0].lower() + en_t[1:]  # "In July" -> "... in July."
         return f"{fr[:-1]} {fr_t[0].lower()}{fr_t[1:]}{fr[-1]}", f"{en[:-1]} {en_end}{en[-1]}"
     keep = fr if fr.split()[0] in PROPER_NAMES else fr[0].lower() + fr[1:]
     en_keep = en if en.split()[0] in PROPER_NAMES or en.startswith("I ") else en[0].lower() + en[1:]

@@ -7,7 +7,7 @@ from typing import Any
 import pyrealb as rb
 
 from helpers.train.clauses import Clause
-from helpers.train.realize import Noun, realize, words
+from helpers.train.realize import Noun, bare_particle, particle, realize, words
 from helpers.train.draw import CITIES, NAMES_F, NAMES_M, Draw, object_classes, place_complement
 
 _VOCATIVES = [("monsieur", "sir"), ("madame", "madam"), ("maman", "Mum"), ("papa", "Dad"), ("les enfants", "children"),
@@ -44,7 +44,7 @@ _EN_NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "e
 def greeting(d: Draw) -> tuple[str, str]:
     """Bonjour ! / Bonjour, Marie ! / Merci beaucoup, madame. / Au revoir, comment allez-vous ?"""
     r = d.rng
-    e = r.choice(d.lex.of("Phrase"))
+    e = r.choice(d.lex.of("Phrase"))  # few and all common: each as often as the others
     fr, en = e.fr[0].upper() + e.fr[1:], e.en[0].upper() + e.en[1:]
     x = r.random()
     if x < 0.45:
@@ -64,9 +64,9 @@ def names(d: Draw) -> tuple[str, str]:
     name = r.choice(NAMES_F if g == "f" else NAMES_M)
     x = r.random()
     if x < 0.25:
-        return r.choice([("Comment tu t'appelles ?", "What is your name?"), ("Comment t'appelles-tu ?", "What is your name?"),
+        return decorated(d, *r.choice([("Comment tu t'appelles ?", "What is your name?"), ("Comment t'appelles-tu ?", "What is your name?"),
                          ("Comment vous appelez-vous ?", "What is your name?"),
-                         ("Comment il s'appelle ?", "What is his name?"), ("Comment elle s'appelle ?", "What is her name?")])
+                         ("Comment il s'appelle ?", "What is his name?"), ("Comment elle s'appelle ?", "What is her name?")]))
     pe = r.choice((1, 1, 3, 3, 2))
     fr_pro = {1: "Je m'appelle", 2: "Tu t'appelles", 3: "Il s'appelle" if g == "m" else "Elle s'appelle"}[pe]
     en_pro = {1: "My name is", 2: "Your name is", 3: "His name is" if g == "m" else "Her name is"}[pe]
@@ -117,8 +117,8 @@ def there_is(d: Draw) -> tuple[str, str]:
     place = place_complement(d) if r.random() < 0.6 else None
     np_fr, np_en = words("fr", n.build), words("en", n.build)
     if place:
-        np_fr += " " + words("fr", lambda lang: place(lang)[0])
-        np_en += " " + words("en", lambda lang: place(lang)[0])
+        np_fr += " " + words("fr", lambda lang: rb.PP(*place(lang)))  # près + de la gare: every part
+        np_en += " " + words("en", lambda lang: rb.PP(*place(lang)))
     be = "are" if n.plural else "is"
     if neg:
         en_np = np_en.split(" ", 1)[1] if np_en.split()[0] in ("a", "an", "any") else np_en
@@ -136,9 +136,13 @@ def it_is(d: Draw) -> tuple[str, str]:
     """C'est mon ami. -> It is my friend. / C'est délicieux. -> It is delicious. / Ce n'est pas grave."""
     r = d.rng
     neg = d.neg(0.2)
+    if r.random() < 0.1:  # C'est lundi. / Aujourd'hui, c'est mardi. -> Today is Tuesday.
+        day = r.choice(d.lex.of("N", "day"))
+        return (f"C'est {day.fr}.", f"It is {day.en}.") if r.random() < 0.5 else \
+            (f"Aujourd'hui, c'est {day.fr}.", f"Today is {day.en}.")
     is_adj = r.random() < 0.4
     if is_adj:
-        a = r.choice(d.lex.of("A", "abstract", "food", "thing", "any"))
+        a = d.pick(d.lex.of("A", "abstract", "food", "thing", "any"))
         fr_x, en_x = a.fr, a.en
         fr_x = words("fr", lambda lang: rb.A(a.fr))
     else:
@@ -148,17 +152,28 @@ def it_is(d: Draw) -> tuple[str, str]:
     end = r.choice((".", ".", "!"))
     this = "It" if is_adj else "This"  # C'est délicieux. -> It is delicious. / C'est mon ami. -> This is my friend.
     if neg:
-        return f"Ce n'est pas {fr_x}{end}", f"{this} is not {en_x}{end}"
+        return f"Ce n'est pas {fr_x}{' !' if end == '!' else end}", f"{this} is not {en_x}{end}"
     if r.random() < 0.2:
         return f"Est-ce que c'est {fr_x} ?", f"Is {this.lower()} {en_x}?"
     return f"C'est {fr_x}{' !' if end == '!' else end}", f"{this} is {en_x}{end}"
 
 
+def decorated(d: Draw, fr: str, en: str) -> tuple[str, str]:
+    """A fixed phrase as people say it: alone, after "Excusez-moi," or with a name (Qui est-ce, Marie ?)."""
+    r, x = d.rng, d.rng.random()
+    if x < 0.25:
+        return f"Excusez-moi, {fr[0].lower()}{fr[1:]}", f"Excuse me, {en[0].lower() if not en.startswith('I ') else 'I'}{en[1:]}"
+    if x < 0.5:
+        name, end = r.choice(NAMES_F + NAMES_M), fr[-1]
+        return f"{fr[:-1].rstrip()}, {name}{' ' + end if end in '?!' else end}", f"{en[:-1]}, {name}{en[-1]}"
+    return fr, en
+
+
 def questions(d: Draw) -> tuple[str, str]:
     """Où est la gare ? -> Where is the station? / Qui est-ce ? / Comment allez-vous ? / Qu'est-ce que c'est ?"""
     r = d.rng
-    if r.random() < 0.3:
-        return r.choice(_FIXED_QUESTIONS)
+    if r.random() < 0.5:
+        return decorated(d, *r.choice(_FIXED_QUESTIONS))
     n = d.noun(("place", "thing", "person", "family", "animal", "vehicle", "clothes"), det=r.choice(("def", "poss")))
     fr_n, en_n = words("fr", n.build), words("en", n.build)
     return (f"Où sont {fr_n} ?", f"Where are {en_n}?") if n.plural else (f"Où est {fr_n} ?", f"Where is {en_n}?")
@@ -178,9 +193,9 @@ _FIXED_QUESTIONS = [("Comment allez-vous ?", "How are you?"), ("Comment vas-tu ?
 def weather(d: Draw) -> tuple[str, str]:
     """Il fait beau aujourd'hui. / Il pleut. / Il va neiger demain. / Quel temps fait-il ?"""
     r = d.rng
-    if r.random() < 0.08:
-        return r.choice([("Quel temps fait-il ?", "What is the weather like?"),
-                         ("Quel temps fait-il aujourd'hui ?", "What is the weather like today?")])
+    if r.random() < 0.12:
+        return decorated(d, *r.choice([("Quel temps fait-il ?", "What is the weather like?"),
+                         ("Quel temps fait-il aujourd'hui ?", "What is the weather like today?")]))
     forms = _WEATHER[r.choice(list(_WEATHER))]
     i = r.choice((0, 0, 1, 2))
     (fr, en), (fr_w, en_w) = forms[i], r.choice(_WEATHER_WHEN[i])
@@ -195,10 +210,11 @@ def clock(d: Draw) -> tuple[str, str]:
     r = d.rng
     x = r.random()
     if x < 0.1:
-        return "Quelle heure est-il ?", "What time is it?"
+        return decorated(d, "Quelle heure est-il ?", "What time is it?")
     if x < 0.25:
         fr, en = r.choice([("midi", "noon"), ("minuit", "midnight")])
-        return f"Il est {fr}.", f"It is {en}."
+        fr, en = r.choice([(fr, en), (f"presque {fr}", f"almost {en}"), (f"déjà {fr}", f"already {en}")])
+        return decorated(d, f"Il est {fr}.", f"It is {en}.")
     h = r.randrange(1, 12)
     fr_h = "une heure" if h == 1 else f"{_NUMBERS[h]} heures"
     half = r.random() < 0.3
@@ -209,7 +225,7 @@ def clock(d: Draw) -> tuple[str, str]:
 def routine(d: Draw) -> tuple[str, str]:
     """Je me lève à sept heures. -> I get up at seven o'clock. / Nous nous couchons tard."""
     r = d.rng
-    v = r.choice(d.lex.verbs("refl"))
+    v = d.pick(d.lex.verbs("refl"))
     h = r.randrange(1, 12)
     at = r.choice([(f"à {'une heure' if h == 1 else _NUMBERS[h] + ' heures'}", f"at {_EN_NUMBERS[h]} o'clock"),
                    ("tôt", "early"), ("tard", "late"), ("", ""), ("", "")])
@@ -221,19 +237,22 @@ def routine(d: Draw) -> tuple[str, str]:
 def imperative(d: Draw) -> tuple[str, str]:
     """Ferme la porte, s'il te plaît. / Viens ici ! / Écoutez bien. / Mange ta soupe !"""
     r = d.rng
-    v = r.choice(d.lex.verbs("t") + d.lex.verbs("i"))
+    v = d.pick(d.lex.verbs("t") + d.lex.verbs("i"))
     plural = r.random() < 0.4
     obj = d.noun(object_classes(v.objects()), det="def" if plural else r.choice(("def", "poss")), plural=False) \
-        if v.objects() else None
+        if v.objects() and r.random() < 0.7 else None  # Attendez ! -> Wait!
     if obj is not None and obj.det == "poss":
         obj = Noun(obj.entry, "poss", obj.plural, obj.count, obj.adj, poss=2, gender=obj.gender)
     extra = r.choice([("", ""), ("ici", "here"), ("bien", "carefully"), ("vite", "quickly"), ("maintenant", "now")])
 
     def build(lang: str) -> Any:
         head = rb.V(v.fr if lang == "fr" else v.en.split()[0]).t("ip").pe(2).n("p" if plural else "s")
-        rest = [rb.Q(" ".join(v.en.split()[1:]))] if lang == "en" and len(v.en.split()) > 1 else []
+        rest = []
         if obj is not None:
+            rest += [rb.Q(particle(v))] if lang == "en" and particle(v) else []
             rest.append(obj.build(lang))
+        elif lang == "en" and bare_particle(v):
+            rest.append(rb.Q(bare_particle(v)))
         if extra[0] and obj is None:
             rest.append(rb.Q(extra[0] if lang == "fr" else extra[1]))
         return rb.S(rb.VP(head, *rest))
@@ -265,7 +284,12 @@ def would_like(d: Draw) -> tuple[str, str]:
         n = Noun(n.entry, "none", True, r.choice((2, 3, 4)), gender=n.gender) if n.plural else \
             Noun(n.entry, "indef", False, gender=n.gender)
     fr_n, en_n = words("fr", n.build), words("en", n.build)
-    subj = r.choice([("Je voudrais", "I would like"), ("Nous voudrions", "We would like")])
+    if r.random() < 0.12:  # L'addition, s'il vous plaît. -> The bill, please.
+        the = Noun(n.entry, "def", n.plural, gender=n.gender)
+        fr_n, en_n = words("fr", the.build), words("en", the.build)
+        return f"{fr_n[0].upper()}{fr_n[1:]}, s'il vous plaît.", f"{en_n[0].upper()}{en_n[1:]}, please."
+    subj = r.choice([("Je voudrais", "I would like"), ("Nous voudrions", "We would like"), ("Je veux", "I want"),
+                     ("Il veut", "He wants"), ("Elle veut", "She wants"), ("Nous voulons", "We want")])
     please = r.random() < 0.5
     return (f"{subj[0]} {fr_n}, s'il vous plaît.", f"{subj[1]} {en_n}, please.") if please else \
         (f"{subj[0]} {fr_n}.", f"{subj[1]} {en_n}.")

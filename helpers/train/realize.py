@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
@@ -17,6 +18,10 @@ import pyrealb as rb
 from helpers.train.lexicon import Entry, load_lexicon
 
 Build = Callable[[str], Any]  # lang -> a pyRealB constituent
+# The gender of the clause's subject when it is "il", "elle" or a name, else None. English must choose his or her
+# for son/sa; the only clue in the sentence is the subject ("Elle parle avec sa mère." -> "... her mother."), so a
+# third-person possessive follows it, and without one it becomes mon/my: no pair teaches a coin toss.
+POSSESSOR_GENDER: ContextVar[str | None] = ContextVar("possessor_gender", default=None)
 _LIGATURES = {"soeur": "sœur", "coeur": "cœur", "oeuf": "œuf", "oeil": "œil", "boeuf": "bœuf", "oeuvre": "œuvre"}
 _LIGATURE_RE = re.compile(r"\b(" + "|".join(_LIGATURES) + r")", re.IGNORECASE)
 
@@ -87,8 +92,7 @@ class Noun:
     plural: bool = False
     count: int | None = None
     adj: Entry | None = None
-    poss: int = 1  # possessor's person (singular possessor): mon/ton/son -> my/your/his|her
-    poss_g: str = "m"  # possessor's gender (English his/her)
+    poss: int = 1  # possessor's person (singular possessor): mon/ton/son -> my/your/his|her (POSSESSOR_GENDER)
     gender: str = ""  # for persons whose French noun takes either gender (ami/amie)
     generic: bool = False  # English drops the article: J'aime le chocolat -> I like chocolate
 
@@ -115,8 +119,10 @@ class Noun:
         elif det == "indef" and not (self.plural and lang == "en"):
             parts.append(rb.D("un" if lang == "fr" else "a"))
         elif det == "poss":
-            d = rb.D("mon" if lang == "fr" else "my").pe(self.poss)
-            parts.append(d.g(self.poss_g) if lang == "en" and self.poss == 3 else d)
+            possessor = POSSESSOR_GENDER.get()
+            pe = 1 if self.poss == 3 and possessor is None else self.poss
+            d = rb.D("mon" if lang == "fr" else "my").pe(pe)
+            parts.append(d.g(possessor or "m") if lang == "en" and pe == 3 else d)
         elif det == "part" and lang == "fr":
             parts += [rb.D("de"), rb.D("le")]
         elif det == "neg":
@@ -165,10 +171,11 @@ def countable(e: Entry) -> bool:
 
 
 def mass(e: Entry) -> bool:
-    """Whether English uses the noun of `e` without an article ("coffee", "bread"): pyRealB's cnt no/both."""
+    """Whether English uses the noun of `e` without an article ("coffee", "bread", "information"): pyRealB's
+    cnt no, or cnt both for food and drink ("a song", but "he does not eat meat")."""
     setup()
-    info = rb.getLexicon("en").get(_head(e.en, "en", "N"), {}).get("N", {})
-    return info.get("cnt", "yes") in ("no", "both")
+    cnt = rb.getLexicon("en").get(_head(e.en, "en", "N"), {}).get("N", {}).get("cnt", "yes")
+    return cnt == "no" or (cnt == "both" and e.cls in ("food", "drink"))
 
 
 def verb(lang: str, e: Entry, tense: str = "p") -> Any:
@@ -180,3 +187,9 @@ def particle(e: Entry) -> str:
     """An English verb's particle or preposition: "look for" -> "for", "go to bed" -> "to bed"."""
     words = e.en.split()
     return " ".join(words[1:])
+
+
+def bare_particle(e: Entry) -> str:
+    """The particle a verb keeps without an object: an intransitive's ("come in", "get up"), not a transitive's
+    ("listen to", "wait for": Écoutez ! -> Listen!)."""
+    return particle(e) if "i" in e.frames or e.cls == "refl" else ""

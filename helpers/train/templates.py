@@ -14,13 +14,16 @@ from helpers.train.clauses import Clause
 from helpers.train.draw import (CITIES, PROPER_NAMES, Draw, generic_object, negated, object_classes,
                                 place_complement, play_complement, with_complement, with_time)
 from helpers.train.lexicon import Entry
-from helpers.train.realize import Noun, Subject, particle
+from helpers.train.realize import Noun, Subject, bare_particle, particle
 
 __all__ = ["Draw", "PROPER_NAMES", "action", "be_adjective", "be_job", "go_place", "have", "verb_infinitive",
            "wh_question"]
 
 _DEGREES = [("très", "very"), ("très", "very"), ("trop", "too"), ("assez", "quite"), ("vraiment", "really"),
             ("si", "so")]
+
+
+_ON_TIME = [("en retard", "late"), ("en avance", "early"), ("à l'heure", "on time")]
 
 
 def _adj(e: Entry, degree: tuple[str, str] | None = None) -> Callable[[str], list[Any]]:
@@ -35,15 +38,19 @@ def be_adjective(d: Draw) -> tuple[str, str]:
     """Je suis fatigué. / La maison est grande. / Le chat n'est pas noir."""
     r = d.rng
     if r.random() < 0.5:
-        s, adj = d.subject(), r.choice(d.lex.of("A", "person", "any", "nation"))
+        s, adj = d.subject(), d.pick(d.lex.of("A", "person", "any", "nation"))
     else:
         cls = r.choice((("thing", "clothes", "furniture", "vehicle"), ("place", "room"), ("food", "drink"), ("animal",),
                         ("nature",)))
         s = Subject(3, noun=d.noun(cls, det=r.choice(("def", "poss", "dem"))))
-        adj = r.choice(d.lex.of("A", {"food": "food", "drink": "food", "animal": "animal", "place": "place",
+        adj = d.pick(d.lex.of("A", {"food": "food", "drink": "food", "animal": "animal", "place": "place",
                                       "room": "room"}.get(cls[0], "thing"), "any", "color"))
     degree = r.choice(_DEGREES) if r.random() < 0.25 else None
-    c = Clause(s, d.lex.find("V", "être"), comp=_adj(adj, degree), tense=r.choice(("p", "p", "p", "p", "p", "i")), neg=d.neg(), question=d.question())
+    comp = _adj(adj, degree)
+    if r.random() < 0.08:  # Je suis en retard. -> I am late.
+        fr_x, en_x = r.choice(_ON_TIME)
+        comp = lambda lang: [rb.Q(fr_x if lang == "fr" else en_x)]  # noqa: E731
+    c = Clause(s, d.lex.find("V", "être"), comp=comp, tense=r.choice(("p", "p", "p", "p", "p", "i")), neg=d.neg(), question=d.question())
     return c.french(), c.english()
 
 
@@ -51,7 +58,7 @@ def be_job(d: Draw) -> tuple[str, str]:
     """Mon père est médecin. -> My father is a doctor. (no article in French)"""
     r = d.rng
     s = d.subject()
-    job = r.choice(d.nouns("job"))
+    job = d.pick(d.nouns("job"))
     plural = s.plural or bool(s.noun and s.noun.plural)
 
     def comp(lang: str) -> list[Any]:
@@ -69,7 +76,9 @@ def have(d: Draw) -> tuple[str, str]:
                  det="neg" if neg else r.choice(("indef", "indef", "none", "poss")), adj_cls=("any", "color"))
     if obj.det == "none" and not obj.count:
         obj = Noun(obj.entry, "indef", obj.plural, None, obj.adj, gender=obj.gender)
-    c = Clause(d.subject(False), d.lex.find("V", "avoir"), obj=obj, tense=r.choice(("p", "p", "p", "p", "i")), neg=neg,
+    more = d.noun(("animal", "family", "thing"), det="indef") if not neg and r.random() < 0.15 else None
+    also = (lambda lang: [rb.Q("et" if lang == "fr" else "and"), more.build(lang)]) if more else (lambda lang: [])
+    c = Clause(d.subject(False), d.lex.find("V", "avoir"), obj=obj, comp=also, tense=r.choice(("p", "p", "p", "p", "i")), neg=neg,
                question=d.question())
     return c.french(), c.english()
 
@@ -77,7 +86,7 @@ def have(d: Draw) -> tuple[str, str]:
 def action(d: Draw) -> tuple[str, str]:
     """An intransitive or transitive verb, any tense, maybe a place and a time word: Hier, j'ai mangé une pomme."""
     r = d.rng
-    v = r.choice(d.lex.verbs("t") if r.random() < 0.65 else d.lex.verbs("i"))
+    v = d.pick(d.lex.verbs("t") if r.random() < 0.65 else d.lex.verbs("i"))
     obj = None
     if v.objects():
         obj = generic_object(v, d.noun(object_classes(v.objects()), adj_cls=("any", "color")))
@@ -95,8 +104,8 @@ def action(d: Draw) -> tuple[str, str]:
 def verb_infinitive(d: Draw) -> tuple[str, str]:
     """J'aime danser. / Je veux manger une pomme. / Tu peux venir ? -> Can you come? / Je dois travailler."""
     r = d.rng
-    modal = r.choice(d.lex.verbs("inf"))
-    v = r.choice([e for e in d.lex.verbs("t") + d.lex.verbs("i") if "inf" not in e.frames and e.cls != "cop"])
+    modal = d.pick(d.lex.verbs("inf"))
+    v = d.pick([e for e in d.lex.verbs("t") + d.lex.verbs("i") if "inf" not in e.frames and e.cls != "cop"])
     obj = generic_object(v, d.noun(object_classes(v.objects()))) if v.objects() and r.random() < 0.7 else None
     play = play_complement(d) if r.random() < 0.12 else None
     if play:
@@ -113,8 +122,8 @@ def verb_infinitive(d: Draw) -> tuple[str, str]:
         if obj is not None:
             o = obj.build(lang)
             inner.append(rb.PP(rb.P(particle(v)), o) if lang == "en" and particle(v) else o)
-        elif lang == "en" and particle(v):
-            inner.append(rb.Q(particle(v)))
+        elif lang == "en" and bare_particle(v):
+            inner.append(rb.Q(bare_particle(v)))
         head = rb.V(v.fr if lang == "fr" else v.en.split()[0]).t("b" if lang == "fr" else "b-to")
         return [rb.VP(head, *inner, *extra(lang))]
     fr = Clause(s, modal, comp=comp, tense=tense, neg=neg, question=q).french()
@@ -128,7 +137,7 @@ def verb_infinitive(d: Draw) -> tuple[str, str]:
 def go_place(d: Draw) -> tuple[str, str]:
     """Je vais à l'école. / J'habite à Paris. / Elle travaille à l'hôpital. / Nous allons à la plage."""
     r = d.rng
-    v = r.choice(d.lex.verbs("l"))
+    v = d.pick(d.lex.verbs("l"))
     tense = d.tense()
     motion = v.fr in ("aller", "venir", "arriver", "partir", "retourner")
     if r.random() < 0.35:
@@ -138,7 +147,7 @@ def go_place(d: Draw) -> tuple[str, str]:
             fr_p, en_p = ("de", "from") if v.fr == "venir" else ("à", "in")
         comp = lambda lang: [rb.PP(rb.P(fr_p if lang == "fr" else en_p), rb.Q(city))]
     else:
-        place = r.choice(d.nouns("place"))
+        place = d.pick(d.nouns("place"))
         fr_p = "à" if motion or r.random() < 0.5 else "dans"
         en_p = {"aller": "to", "retourner": "to", "venir": "to", "arriver": "at", "partir": "for"}.get(
             v.fr, "at" if fr_p == "à" else "in")
@@ -161,7 +170,7 @@ def wh_question(d: Draw) -> tuple[str, str]:
     r = d.rng
     kind = r.choice(("whe", "whn", "why", "how", "wad", "wos"))
     pool = d.lex.verbs("t") if kind == "wad" else d.lex.verbs("i") + d.lex.verbs("l")
-    v = r.choice(pool)
+    v = d.pick([e for e in pool if not (kind == "how" and e.fr == "aller")])  # Comment allez-vous ? is a greeting
     s = Subject(r.choice((2, 2, 3, 1)), r.random() < 0.3, r.choice("mf")) if r.random() < 0.8 else d.subject()
     if kind == "wos":  # Qui parle ? the subject is "qui": third person singular
         s = Subject(3)

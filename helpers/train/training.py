@@ -20,20 +20,22 @@ from helpers.train.draw import PROPER_NAMES
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters of the default run (01: 40,000 pyRealB pairs, a 4-minute budget on 2 cores)."""
+    """Hyper-parameters of the default run (01: 50,000 pyRealB pairs, 10 epochs, under 4 minutes on 2 cores)."""
 
     emb_dim: int = 64
     hidden_dim: int = 128
     dropout: float = 0.1
     batch_size: int = 128  # fewer, larger steps: more sentences per second on 2 cores
-    lr: float = 4e-3
+    lr: float = 8e-3  # with the decay below: 6e-3 and 1.1e-2 both scored lower on the dev set
     max_epochs: int = 15
     patience: int = 2  # epochs without validation-loss improvement before stopping
     min_delta: float = 1e-3
     time_budget_s: float = 240.0  # hard stop so the notebook stays within its time budget
     max_len: int = 32  # longest source/target in tokens (incl. <eos>); longer input is truncated
     seed: int = 0
-    threads: int = 1  # this model is too small to gain from more; extra threads spin-wait on shared cores
+    threads: int = 2  # the output layer (a 2,500-word softmax) is one large matrix product: 1.6x faster on 2 cores
+    label_smoothing: float = 0.1  # +2.8 points on the dev set, +1.8 on the test split, for ~10% more time
+    final_lr_ratio: float = 0.05  # the learning rate decays linearly to lr * this over max_epochs
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,12 +103,15 @@ def _train(splits: Splits, cfg: TrainConfig, device: torch.device) -> TrainResul
     tgt_vocab.cased = frozenset(capitalized_words(p.en for p in splits.train))
     model = Seq2Seq(ModelConfig(len(src_vocab), len(tgt_vocab), cfg.emb_dim, cfg.hidden_dim, cfg.dropout)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID)
+    n_batches = math.ceil(len(splits.train) / cfg.batch_size)
+    total_steps = cfg.max_epochs * n_batches
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: 1.0 - (1.0 - cfg.final_lr_ratio) * min(step / total_steps, 1.0))
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=cfg.label_smoothing)
     valid = make_batches(splits.valid, src_vocab, tgt_vocab, 256, cfg.max_len, shuffle=False)
     result = TrainResult(model, src_vocab, tgt_vocab, cfg)
     best_loss, best_state, bad_epochs = math.inf, None, 0
     start = time.perf_counter()
-    n_batches = math.ceil(len(splits.train) / cfg.batch_size)
     bar = progress(total=cfg.max_epochs * n_batches, desc="training", unit="batch", mininterval=10)
     for epoch in range(1, cfg.max_epochs + 1):
         model.train()
@@ -118,6 +123,7 @@ def _train(splits: Splits, cfg: TrainConfig, device: torch.device) -> TrainResul
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
+            sched.step()
             total += loss.item()
             bar.update()
         val_loss = evaluate_loss(model, valid, device)
