@@ -83,7 +83,8 @@ class Draw:
             g = r.choice("mf")
             return Subject(3, gender=g, name=r.choice(NAMES_F if g == "f" else NAMES_M))
         classes = PERSONS if persons_only or r.random() < 0.6 else ("animal",)
-        return Subject(3, noun=self.noun(classes, det=r.choice(("def", "poss", "poss", "indef"))))
+        adjectives = ("any", "color") if classes == ("animal",) else ("any", "person")  # Le chat noir dort.
+        return Subject(3, noun=self.noun(classes, det=r.choice(("def", "poss", "poss", "indef")), adj_cls=adjectives))
 
     def tense(self) -> str:
         return self.rng.choice(("p", "p", "p", "p", "pc", "pc", "prox", "prox", "i"))

@@ -31,7 +31,7 @@ def location(d: Draw) -> tuple[str, str]:
         s = d.subject()
     else:
         cls = r.choice((("thing", "clothes", "food", "drink", "vehicle"), ("animal",), ("person", "family")))
-        s = Subject(3, noun=d.noun(cls, det=r.choice(("def", "def", "poss", "dem"))))
+        s = Subject(3, noun=d.noun(cls, det=r.choice(("def", "def", "poss", "dem")), adj_cls=("any", "color")))
     c = Clause(s, d.lex.find("V", "être"), comp=place_complement(d), tense=r.choice(("p", "p", "p", "i")),
                neg=d.neg(0.15), question=d.question(0.2))
     return c.french(), c.english()
