@@ -20,7 +20,27 @@ def test_seed_sentence_first_and_reproducible():
     assert PAIRS[0] == Pair(*SEED_SENTENCE, kind="action (any tense)")
     assert generate_pairs(300, seed=7, workers=1) == generate_pairs(300, seed=7, workers=1)
     assert generate_pairs(300, seed=7, workers=1) != generate_pairs(300, seed=8, workers=1)
-    assert len({p.fr for p in PAIRS}) == len(PAIRS) == 6000
+    assert len(PAIRS) == 6000
+
+
+def test_common_sentences_repeat_a_bounded_number_of_times_with_one_english():
+    from collections import Counter
+
+    from helpers.train.corpus import MAX_REPEATS
+
+    counts = Counter(p.fr for p in PAIRS)
+    assert 1 < max(counts.values()) <= MAX_REPEATS  # "Il fait beau." comes up more than once, never more than 10
+    assert len(counts) > 0.8 * len(PAIRS)  # but most sentences are one-off combinations
+    english: dict[str, set[str]] = {}
+    for p in PAIRS:
+        english.setdefault(p.fr, set()).add(p.en)
+    assert all(len(e) == 1 for e in english.values())  # one French sentence never teaches two translations
+
+
+def test_the_split_keeps_every_copy_of_a_sentence_in_one_split():
+    s = split_pairs(PAIRS, seed=0)
+    train, rest = {p.fr for p in s.train}, {p.fr for p in s.valid + s.test}
+    assert not train & rest
 
 
 def test_every_kind_and_a_large_vocabulary():

@@ -96,17 +96,23 @@ def train(splits: Splits, cfg: TrainConfig = TrainConfig(), device: torch.device
         torch.set_num_threads(threads)
 
 
+def _optimizer(model: Seq2Seq, cfg: TrainConfig, total_steps: int
+               ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+    """Adam, its learning rate decaying linearly from cfg.lr to cfg.lr * cfg.final_lr_ratio over `total_steps`."""
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: 1.0 - (1.0 - cfg.final_lr_ratio) * min(step / total_steps, 1.0))
+    return opt, sched
+
+
 def _train(splits: Splits, cfg: TrainConfig, device: torch.device) -> TrainResult:
     names = {t for name in PROPER_NAMES for t in tokenize(name)}  # kept <unk>: copied through when translating
     src_vocab = Vocab.build((tokenize(p.fr) for p in splits.train), exclude=names)
     tgt_vocab = Vocab.build((tokenize(p.en) for p in splits.train), exclude=names)
     tgt_vocab.cased = frozenset(capitalized_words(p.en for p in splits.train))
     model = Seq2Seq(ModelConfig(len(src_vocab), len(tgt_vocab), cfg.emb_dim, cfg.hidden_dim, cfg.dropout)).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     n_batches = math.ceil(len(splits.train) / cfg.batch_size)
-    total_steps = cfg.max_epochs * n_batches
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda step: 1.0 - (1.0 - cfg.final_lr_ratio) * min(step / total_steps, 1.0))
+    opt, sched = _optimizer(model, cfg, cfg.max_epochs * n_batches)
     loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=cfg.label_smoothing)
     valid = make_batches(splits.valid, src_vocab, tgt_vocab, 256, cfg.max_len, shuffle=False)
     result = TrainResult(model, src_vocab, tgt_vocab, cfg)
