@@ -87,11 +87,18 @@ def _dev_keys() -> set[str]:
     return {" ".join(tokenize(fr)) for path in (DEV_SET, HELDOUT_SET) if path.exists() for fr, _ in dev_set(path)}
 
 
-def _keep(pairs: list[Pair], counts: dict[str, int], english: dict[str, str], p: Pair) -> None:
-    """Append `p` unless its French already came up MAX_REPEATS times or with another English."""
-    if english.setdefault(p.fr, p.en) == p.en and counts.get(p.fr, 0) < MAX_REPEATS:
-        counts[p.fr] = counts.get(p.fr, 0) + 1
-        pairs.append(p)
+class _Kept:
+    """Pairs in drawing order, each French sentence at most MAX_REPEATS times and always with its first English."""
+
+    def __init__(self) -> None:
+        self.pairs: list[Pair] = []
+        self._counts: dict[str, int] = {}
+        self._english: dict[str, str] = {}
+
+    def add(self, p: Pair) -> None:
+        if self._english.setdefault(p.fr, p.en) == p.en and self._counts.get(p.fr, 0) < MAX_REPEATS:
+            self._counts[p.fr] = self._counts.get(p.fr, 0) + 1
+            self.pairs.append(p)
 
 
 def generate_pairs(n: int, seed: int = 0, workers: int = 2) -> list[Pair]:
@@ -112,14 +119,13 @@ def generate_pairs(n: int, seed: int = 0, workers: int = 2) -> list[Pair]:
             parts = pool.starmap(_draw_pairs, chunks)
     else:
         parts = [_draw_pairs(s, n) for s, _ in chunks[:1]]
-    out: list[Pair] = []
-    counts: dict[str, int] = {}
-    english: dict[str, str] = {}
-    _keep(out, counts, english, Pair(*SEED_SENTENCE, kind="action (any tense)"))
+    kept = _Kept()
+    kept.add(Pair(*SEED_SENTENCE, kind="action (any tense)"))
     for p in (p for part in parts for p in part):
-        if len(out) >= n:
+        if len(kept.pairs) >= n:
             break
-        _keep(out, counts, english, p)
+        kept.add(p)
+    out = kept.pairs
     if len(out) < n:
         raise KitError(f"The templates cannot produce {n} pairs: ask for fewer.")
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -137,11 +143,9 @@ def _draw_pairs(seed: int, n: int) -> list[Pair]:
     draw = templates.Draw(rng)
     names, weights = list(KINDS), [w for _, w in KINDS.values()]
     banned = _dev_keys()
-    pairs: list[Pair] = []
-    counts: dict[str, int] = {}
-    english: dict[str, str] = {}
+    kept = _Kept()
     for _ in range(20 * n + 1000):
-        if len(pairs) >= n:
+        if len(kept.pairs) >= n:
             break
         kind = rng.choices(names, weights)[0]
         try:
@@ -151,8 +155,8 @@ def _draw_pairs(seed: int, n: int) -> list[Pair]:
         if "[[" in fr + en:  # pyRealB marks what it could not inflect: never train on it
             continue
         if " ".join(tokenize(fr)) not in banned:
-            _keep(pairs, counts, english, Pair(fr, en, kind))
-    return pairs
+            kept.add(Pair(fr, en, kind))
+    return kept.pairs
 
 
 def _generator_hash() -> str:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyrealb as rb
-
 from helpers.train.clauses import Clause
 from helpers.train.draw import APPRECIATION, Draw, generic_object, place_complement
 from helpers.train.realize import Noun, Subject
 
 _LIKED = ("food", "drink", "animal", "music", "screen", "sport", "subject", "clothes", "vehicle")
-_LOOKS = (("oeil", True), ("cheveu", True))  # avoir les yeux verts -> have green eyes; les cheveux longs -> long hair
+_LOOKS = ("oeil", "cheveu")  # avoir les yeux verts -> have green eyes; les cheveux longs -> long hair
 
 
 def likes(d: Draw) -> tuple[str, str]:
@@ -40,7 +38,7 @@ def location(d: Draw) -> tuple[str, str]:
 def looks(d: Draw) -> tuple[str, str]:
     """Ma sœur a les yeux verts. -> My sister has green eyes. / Il a les cheveux longs. -> He has long hair."""
     r = d.rng
-    lemma, _ = r.choice(_LOOKS)
+    lemma = r.choice(_LOOKS)
     part = d.lex.find("N", lemma)
     adjectives = d.lex.of("A", "color") + ([d.lex.find("A", "long"), d.lex.find("A", "court")] if lemma == "cheveu"
                                            else [])
@@ -54,5 +52,3 @@ def looks(d: Draw) -> tuple[str, str]:
                question=d.question(0.15))
     return c.french(), c.english()
 
-
-__all__ = ["likes", "location", "looks", "rb"]
