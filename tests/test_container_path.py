@@ -263,6 +263,43 @@ def test_launcher_invokes_logs_and_stops(engine: docker.DockerClient, tiny_image
 
 
 @pytest.mark.container
+def test_no_output_is_lost_when_the_engine_is_slow_to_attach(engine: docker.DockerClient, tiny_image: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every print of a burst of invocations right after the start arrives once, in order, however late the engine
+    answers the attach: attaching to a running container and replaying its earlier output lost lines on podman 4."""
+    attach = docker.models.containers.Container.attach_socket
+    monkeypatch.setattr(docker.models.containers.Container, "attach_socket",
+                        lambda self, **kw: time.sleep(0.5) or attach(self, **kw))
+    inst = launch_container(ImageRecord(uri="x/tiny:latest", digest="sha256:0", container_image=tiny_image), {},
+                            _free_port())
+    try:
+        for n in range(20):
+            _invoke(inst.endpoint, {"n": n})
+        logs, deadline = "", time.monotonic() + 10
+        while logs.count("REPORT RequestId") < 20 and time.monotonic() < deadline:
+            logs += inst.read_logs()
+            time.sleep(0.01)
+    finally:
+        inst.stop()
+    printed = [line for line in logs.splitlines() if line.startswith("tiny got")]
+    assert printed == [f"tiny got {{'n': {n}}}" for n in range(20)]
+    assert logs.count("(rapid) exec ") == 1 and logs.count("REPORT RequestId") == 20
+
+
+@pytest.mark.container
+def test_a_port_taken_meanwhile_is_port_lost_and_leaves_nothing(engine: docker.DockerClient, tiny_image: str) -> None:
+    from local_aws.stack.ports import PortLost
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(PortLost, match=f"could not publish port {taken.getsockname()[1]}"):
+            launch_container(ImageRecord(uri="x/tiny:latest", digest="sha256:0", container_image=tiny_image), {},
+                             taken.getsockname()[1])
+    assert _leftovers(engine) == []
+
+
+@pytest.mark.container
 def test_container_runs_as_lambda_does(engine: docker.DockerClient, tiny_image: str) -> None:
     """A non-root user, a read-only file system but /tmp, and a published port instead of the host's network."""
     port = _free_port()

@@ -41,25 +41,24 @@ class ContainerInstance:
     """One running function container (interface `Instance` of local_aws.awslambda.launchers).
 
     A call through it asks the engine nothing (an engine API call costs milliseconds, several per invocation did
-    before): its output arrives on one streaming logs request followed by a thread, and that stream ends when the
-    container stops; its memory and liveness are read from this machine's view of its processes (psutil), found
+    before): its output arrives on one attach stream, opened before the container started (`run_attached`) and
+    followed by a thread, and that stream ends when the container stops; its memory and liveness are read from this machine's view of its processes (psutil), found
     once at start. Where the engine runs in a VM (Docker Desktop, podman machine) its processes are not visible
     here: then liveness is the log stream's, and its memory reads 0.
     """
 
-    def __init__(self, endpoint: str, container: Container) -> None:
+    def __init__(self, endpoint: str, container: Container, stream: Any) -> None:
         self.endpoint, self.container = endpoint, container
         self._buf: list[str] = []
         self._lock = threading.Lock()
         self._ended = threading.Event()
         self._tree = _host_tree(container)
-        self._reader = threading.Thread(target=self._follow, daemon=True)
+        self._reader = threading.Thread(target=self._follow, args=(stream,), daemon=True)
         self._reader.start()
 
-    def _follow(self) -> None:
+    def _follow(self, stream: Any) -> None:
         try:
-            sock = self.container.attach_socket(params={"stdout": 1, "stderr": 1, "stream": 1, "logs": 1})
-            for _, chunk in frames_iter(sock, tty=False):  # the engine's multiplexed frames (no TTY)
+            for _, chunk in frames_iter(stream, tty=False):  # the engine's multiplexed frames (no TTY)
                 with self._lock:
                     self._buf.append(chunk.decode("utf-8", errors="replace"))
         except (docker.errors.APIError, requests.RequestException, OSError):
@@ -105,23 +104,33 @@ def _host_tree(container: Container) -> ProcessTree | None:
     return ProcessTree(root, include_root=True) if any(os.path.basename(c) == wanted for c in cmd[:2]) else None
 
 
-def run_published(client: docker.DockerClient, name: str, port: int, **kwargs: Any) -> Container:
-    """`containers.run(..., detach=True)` as `name` (a leftover of that name is replaced); PortLost when the engine
-    cannot publish `port` because another process took it since it was free."""
+def run_attached(client: docker.DockerClient, name: str, port: int, **kwargs: Any) -> ContainerInstance:
+    """`containers.run(..., detach=True)` as `name` (a leftover of that name is replaced), its output followed from
+    the first byte, as an instance answering on 127.0.0.1:`port`. PortLost when the engine cannot publish `port`
+    because another process took it since it was free.
+
+    The container is created, attached to, then started, as `docker run` does. Attaching to a running container
+    and asking for its earlier output (`logs=1`) loses or repeats the lines written meanwhile on podman 4 (an
+    invocation's print went missing in CI; containers/podman#26951).
+    """
+    _remove(client, name)
+    container = client.containers.create(name=name, **kwargs)
+    try:
+        stream = container.attach_socket(params={"stdout": 1, "stderr": 1, "stream": 1})
+        container.start()
+    except BaseException as err:
+        _remove(client, name)  # created but not started: nothing is left behind
+        if isinstance(err, docker.errors.APIError) and any(s in str(err) for s in PORT_TAKEN):
+            raise PortLost(f"The container engine could not publish port {port}: {err}") from None
+        raise
+    return ContainerInstance(f"http://127.0.0.1:{port}", container, stream)
+
+
+def _remove(client: docker.DockerClient, name: str) -> None:
     try:
         client.containers.get(name).remove(force=True)
     except docker.errors.NotFound:
         pass
-    try:
-        return client.containers.run(name=name, detach=True, **kwargs)
-    except docker.errors.APIError as err:
-        if not any(s in str(err) for s in PORT_TAKEN):
-            raise
-        try:  # created but not started
-            client.containers.get(name).remove(force=True)
-        except docker.errors.NotFound:
-            pass
-        raise PortLost(f"The container engine could not publish port {port}: {err}") from None
 
 
 def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> ContainerInstance:
@@ -137,7 +146,7 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         RIE_IN_CONTAINER, "--runtime-interface-emulator-address", f"0.0.0.0:{RIE_PORT}",
         *(image.attrs["Config"].get("Entrypoint") or []),
     ]
-    container = run_published(
+    instance = run_attached(
         client, f"ltk-fn-{port}", port,
         image=rec.container_image,
         command=[rec.handler],
@@ -152,7 +161,6 @@ def launch_container(rec: ImageRecord, env: dict[str, str], port: int) -> Contai
         ulimits=ULIMITS,
         labels={LABEL: "container"},
     )
-    instance = ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container)
     if not wait_for_http(port, READY_TIMEOUT_S, instance.alive):
         logs = instance.read_logs()[-2000:]
         instance.stop()

@@ -62,12 +62,11 @@ def _serve_container(rec: ImageRecord, env: dict[str, str], port: int) -> Instan
     """`docker run IMAGE serve` as SageMaker Serverless runs it: port 8080 (published on 127.0.0.1:`port`), root, a
     read-only file system but /tmp."""
     from helpers.core.engine import require_engine
-    from local_aws.awslambda.container import LABEL, TMP, ULIMITS, ContainerInstance, run_published
+    from local_aws.awslambda.container import LABEL, TMP, ULIMITS, run_attached
 
-    container = run_published(require_engine(), f"ltk-sm-{port}", port, image=rec.container_image,
-                              command=["serve"], environment=env, ports={f"{SERVE_PORT}/tcp": ("127.0.0.1", port)},
-                              read_only=True, tmpfs=TMP, ulimits=ULIMITS, labels={LABEL: "sagemaker"})
-    inst = ContainerInstance(endpoint=f"http://127.0.0.1:{port}", container=container)
+    inst = run_attached(require_engine(), f"ltk-sm-{port}", port, image=rec.container_image,
+                        command=["serve"], environment=env, ports={f"{SERVE_PORT}/tcp": ("127.0.0.1", port)},
+                        read_only=True, tmpfs=TMP, ulimits=ULIMITS, labels={LABEL: "sagemaker"})
     if not wait_for_port(port, PING_LIMIT_S, inst.alive):
         _failed(inst, port, KitError)
     return inst
