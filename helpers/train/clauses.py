@@ -13,7 +13,8 @@ from typing import Any, Callable
 import pyrealb as rb
 
 from helpers.train.lexicon import Entry
-from helpers.train.realize import POSSESSOR_GENDER, Noun, Subject, bare_particle, particle, realize, verb
+from helpers.train.realize import (POSSESSOR_GENDER, Noun, Subject, bare_particle, french_spacing, particle,
+                                   realize, verb)
 
 _EN_TENSE = {"p": "p", "pc": "ps", "i": "ps", "prox": "p"}
 _VOWELS = tuple("aeiouyhéèêàâîôû")
@@ -77,7 +78,7 @@ class Clause:
                 return decl + " ?"
             first = decl if self.subject.name else decl[0].lower() + decl[1:]
             return ("Est-ce qu'" if first.startswith(_VOWELS) else "Est-ce que ") + first + " ?"
-        return _french_spacing(realize("fr", self.build))
+        return french_spacing(realize("fr", self.build))
 
     def english(self) -> str:
         if self.question and self.verb.en == "have" and self.tense != "prox":
@@ -97,8 +98,3 @@ class Clause:
 
 
 _EN_QUESTION = {"int": "yon", "esk": "yon", "inv": "yon"}
-
-
-def _french_spacing(text: str) -> str:
-    """pyRealB writes "Aimes-tu le chat?"; French typography (and textbooks) put a space before ? and !."""
-    return text[:-1] + " " + text[-1] if text[-1:] in "?!" else text

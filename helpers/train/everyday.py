@@ -23,7 +23,8 @@ def likes(d: Draw) -> tuple[str, str]:
 
 
 def location(d: Draw) -> tuple[str, str]:
-    """Le livre est sur la table. -> The book is on the table. / Mon chat est sous le lit ? / Marie est dans le jardin."""
+    """Le livre est sur la table. -> The book is on the table. / Mon chat est sous le lit ? / Marie est dans le
+    jardin."""
     r = d.rng
     if r.random() < 0.3:
         s = d.subject()
@@ -51,4 +52,3 @@ def looks(d: Draw) -> tuple[str, str]:
     c = Clause(s, d.lex.find("V", "avoir"), comp=comp, tense=r.choice(("p", "p", "p", "i")), neg=False,
                question=d.question(0.15))
     return c.french(), c.english()
-

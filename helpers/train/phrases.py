@@ -7,7 +7,7 @@ from typing import Any
 import pyrealb as rb
 
 from helpers.train.clauses import Clause
-from helpers.train.realize import Noun, bare_particle, particle, realize, words
+from helpers.train.realize import Noun, bare_particle, french_spacing, particle, realize, words
 from helpers.train.draw import CITIES, NAMES_F, NAMES_M, Draw, object_classes, place_complement
 
 _VOCATIVES = [("monsieur", "sir"), ("madame", "madam"), ("maman", "Mum"), ("papa", "Dad"), ("les enfants", "children"),
@@ -64,9 +64,10 @@ def names(d: Draw) -> tuple[str, str]:
     name = r.choice(NAMES_F if g == "f" else NAMES_M)
     x = r.random()
     if x < 0.25:
-        return decorated(d, *r.choice([("Comment tu t'appelles ?", "What is your name?"), ("Comment t'appelles-tu ?", "What is your name?"),
-                         ("Comment vous appelez-vous ?", "What is your name?"),
-                         ("Comment il s'appelle ?", "What is his name?"), ("Comment elle s'appelle ?", "What is her name?")]))
+        return decorated(d, *r.choice([
+            ("Comment tu t'appelles ?", "What is your name?"), ("Comment t'appelles-tu ?", "What is your name?"),
+            ("Comment vous appelez-vous ?", "What is your name?"),
+            ("Comment il s'appelle ?", "What is his name?"), ("Comment elle s'appelle ?", "What is her name?")]))
     pe = r.choice((1, 1, 3, 3, 2))
     fr_pro = {1: "Je m'appelle", 2: "Tu t'appelles", 3: "Il s'appelle" if g == "m" else "Elle s'appelle"}[pe]
     en_pro = {1: "My name is", 2: "Your name is", 3: "His name is" if g == "m" else "Her name is"}[pe]
@@ -152,20 +153,21 @@ def it_is(d: Draw) -> tuple[str, str]:
     end = r.choice((".", ".", "!"))
     this = "It" if is_adj else "This"  # C'est délicieux. -> It is delicious. / C'est mon ami. -> This is my friend.
     if neg:
-        return f"Ce n'est pas {fr_x}{' !' if end == '!' else end}", f"{this} is not {en_x}{end}"
+        return french_spacing(f"Ce n'est pas {fr_x}{end}"), f"{this} is not {en_x}{end}"
     if r.random() < 0.2:
         return f"Est-ce que c'est {fr_x} ?", f"Is {this.lower()} {en_x}?"
-    return f"C'est {fr_x}{' !' if end == '!' else end}", f"{this} is {en_x}{end}"
+    return french_spacing(f"C'est {fr_x}{end}"), f"{this} is {en_x}{end}"
 
 
 def decorated(d: Draw, fr: str, en: str) -> tuple[str, str]:
     """A fixed phrase as people say it: alone, after "Excusez-moi," or with a name (Qui est-ce, Marie ?)."""
     r, x = d.rng, d.rng.random()
     if x < 0.25:
-        return f"Excusez-moi, {fr[0].lower()}{fr[1:]}", f"Excuse me, {en[0].lower() if not en.startswith('I ') else 'I'}{en[1:]}"
+        en_rest = en if en.startswith("I ") else en[0].lower() + en[1:]
+        return f"Excusez-moi, {fr[0].lower()}{fr[1:]}", f"Excuse me, {en_rest}"
     if x < 0.5:
-        name, end = r.choice(NAMES_F + NAMES_M), fr[-1]
-        return f"{fr[:-1].rstrip()}, {name}{' ' + end if end in '?!' else end}", f"{en[:-1]}, {name}{en[-1]}"
+        name = r.choice(NAMES_F + NAMES_M)
+        return french_spacing(f"{fr[:-1].rstrip()}, {name}{fr[-1]}"), f"{en[:-1]}, {name}{en[-1]}"
     return fr, en
 
 
@@ -195,7 +197,7 @@ def weather(d: Draw) -> tuple[str, str]:
     r = d.rng
     if r.random() < 0.12:
         return decorated(d, *r.choice([("Quel temps fait-il ?", "What is the weather like?"),
-                         ("Quel temps fait-il aujourd'hui ?", "What is the weather like today?")]))
+                                       ("Quel temps fait-il aujourd'hui ?", "What is the weather like today?")]))
     forms = _WEATHER[r.choice(list(_WEATHER))]
     i = r.choice((0, 0, 1, 2))
     (fr, en), (fr_w, en_w) = forms[i], r.choice(_WEATHER_WHEN[i])

@@ -63,6 +63,11 @@ def realize(lang: str, build: Build) -> str:
     return text
 
 
+def french_spacing(text: str) -> str:
+    """pyRealB writes "Aimes-tu le chat?"; French typography (and textbooks) put a space before ? and !."""
+    return text[:-1] + " " + text[-1] if text[-1:] in "?!" else text
+
+
 def words(lang: str, build: Build) -> str:
     """Realize a phrase (not a sentence: no capital, no final period)."""
     setup()

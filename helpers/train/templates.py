@@ -50,7 +50,8 @@ def be_adjective(d: Draw) -> tuple[str, str]:
     if r.random() < 0.08:  # Je suis en retard. -> I am late.
         fr_x, en_x = r.choice(_ON_TIME)
         comp = lambda lang: [rb.Q(fr_x if lang == "fr" else en_x)]  # noqa: E731
-    c = Clause(s, d.lex.find("V", "être"), comp=comp, tense=r.choice(("p", "p", "p", "p", "p", "i")), neg=d.neg(), question=d.question())
+    c = Clause(s, d.lex.find("V", "être"), comp=comp, tense=r.choice(("p", "p", "p", "p", "p", "i")), neg=d.neg(),
+               question=d.question())
     return c.french(), c.english()
 
 

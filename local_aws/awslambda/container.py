@@ -42,9 +42,10 @@ class ContainerInstance:
 
     A call through it asks the engine nothing (an engine API call costs milliseconds, several per invocation did
     before): its output arrives on one attach stream, opened before the container started (`run_attached`) and
-    followed by a thread, and that stream ends when the container stops; its memory and liveness are read from this machine's view of its processes (psutil), found
-    once at start. Where the engine runs in a VM (Docker Desktop, podman machine) its processes are not visible
-    here: then liveness is the log stream's, and its memory reads 0.
+    followed by a thread, and that stream ends when the container stops; its memory and liveness are read from
+    this machine's view of its processes (psutil), found once at start. Where the engine runs in a VM (Docker
+    Desktop, podman machine) its processes are not visible here: then liveness is the log stream's, and its memory
+    reads 0.
     """
 
     def __init__(self, endpoint: str, container: Container, stream: Any) -> None:
@@ -64,6 +65,7 @@ class ContainerInstance:
         except (docker.errors.APIError, requests.RequestException, OSError):
             pass
         finally:
+            stream.close()
             self._ended.set()
 
     def alive(self) -> bool:
@@ -110,15 +112,18 @@ def run_attached(client: docker.DockerClient, name: str, port: int, **kwargs: An
     because another process took it since it was free.
 
     The container is created, attached to, then started, as `docker run` does. Attaching to a running container
-    and asking for its earlier output (`logs=1`) loses or repeats the lines written meanwhile on podman 4 (an
-    invocation's print went missing in CI; containers/podman#26951).
+    and asking for its earlier output (`logs=1`) loses the lines written meanwhile on podman 4 (an invocation's
+    print went missing in CI; containers/podman#26951).
     """
     _remove(client, name)
     container = client.containers.create(name=name, **kwargs)
+    stream = None
     try:
         stream = container.attach_socket(params={"stdout": 1, "stderr": 1, "stream": 1})
         container.start()
     except BaseException as err:
+        if stream is not None:
+            stream.close()
         _remove(client, name)  # created but not started: nothing is left behind
         if isinstance(err, docker.errors.APIError) and any(s in str(err) for s in PORT_TAKEN):
             raise PortLost(f"The container engine could not publish port {port}: {err}") from None
